@@ -1,0 +1,19 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Workers-side tests: the same core inside workerd, through the Workers host.
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      main: "./test/edge/worker.ts",
+      miniflare: {
+        compatibilityDate: "2026-03-29",
+        compatibilityFlags: ["enable_request_signal"],
+      },
+    }),
+  ],
+  test: {
+    include: ["test/edge/**/*.test.ts"],
+    testTimeout: 20_000,
+  },
+});
