@@ -64,12 +64,12 @@ export interface CallbackMessage {
 export type WorkerMessage = DoneMessage | FailMessage | CallbackMessage;
 
 /**
- * The bootstrap, as CommonJS source (eval workers are scripts). It must stay plain,
- * dependency-free JavaScript: it runs without TypeScript and without this package.
+ * The bootstrap source. It must stay plain, dependency-free JavaScript (it runs without
+ * TypeScript and without this package), and valid both as a CommonJS script and as an ES
+ * module: an eval worker inherits the parent's `--input-type`, so it may be either. Hence
+ * no `require`, no static `import`, no top-level `await`.
  */
 export const WORKER_SOURCE = String.raw`"use strict";
-const { parentPort } = require("node:worker_threads");
-
 function cloneable(value) {
   try {
     structuredClone(value);
@@ -99,10 +99,10 @@ function failure(id, thrown) {
   return { type: "fail", id, thrown: cloneable(thrown) ? thrown : String(thrown) };
 }
 
-function remoteLoop(handle) {
+function remoteLoop(port, handle) {
   const post = (name, args) => {
     if (typeof name !== "string") throw new TypeError("callback name must be a string");
-    parentPort.postMessage({ type: "callback", handle, name, args });
+    port.postMessage({ type: "callback", handle, name, args });
   };
   return Object.freeze({
     addCallback: (name, ...args) => post(name, args),
@@ -110,29 +110,34 @@ function remoteLoop(handle) {
   });
 }
 
-async function run(job) {
+async function run(port, job) {
   const mod = await import(job.module);
   const fn = mod[job.name];
   if (typeof fn !== "function") {
     throw new TypeError(job.name + " is not a function exported by " + job.module);
   }
   const args = job.args;
-  for (const [index, handle] of job.handles) args[index] = remoteLoop(handle);
+  for (const [index, handle] of job.handles) args[index] = remoteLoop(port, handle);
   return await fn(...args);
 }
 
-parentPort.on("message", async (job) => {
-  let message;
-  try {
-    message = { type: "done", id: job.id, value: await run(job) };
-  } catch (error) {
-    message = failure(job.id, error);
-  }
-  try {
-    parentPort.postMessage(message);
-  } catch (error) {
-    // The result could not be cloned (it holds a function, a symbol, a socket...).
-    parentPort.postMessage(failure(job.id, error));
-  }
-});
+function serve(port) {
+  port.on("message", async (job) => {
+    let message;
+    try {
+      message = { type: "done", id: job.id, value: await run(port, job) };
+    } catch (error) {
+      message = failure(job.id, error);
+    }
+    try {
+      port.postMessage(message);
+    } catch (error) {
+      // The result could not be cloned (it holds a function, a symbol, a socket...).
+      port.postMessage(failure(job.id, error));
+    }
+  });
+}
+
+// Messages posted before this listener exists wait in the port's queue.
+import("node:worker_threads").then(({ parentPort }) => serve(parentPort));
 `;
