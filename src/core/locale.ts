@@ -222,7 +222,9 @@ export abstract class Locale {
    * none matches. Tornado's `tornado.locale.get(*codes)`; see {@link Locale.getClosest}.
    *
    * @example
-   * Locale.get("es-LA", "en").code;
+   * loadTranslations({ es_LA: {}, de: {} });
+   * Locale.get("fr-FR", "de-AT").code; // "de"
+   * Locale.get("xx").code;             // "en_US" (the default)
    */
   static get(...codes: string[]): Locale {
     return Locale.getClosest(...codes);
@@ -389,12 +391,6 @@ export class CSVLocale extends Locale {
     this.#forms = new Map(
       FORMS.filter((f) => translations[f] !== undefined).map((f) => [f, new Map(Object.entries(translations[f]!))]),
     );
-  }
-
-  /** Whether any translation is loaded for this locale. */
-  get hasTranslations(): boolean {
-    for (const m of this.#forms.values()) if (m.size > 0) return true;
-    return false;
   }
 
   translate(message: string, pluralMessage?: string, count?: number): string {
