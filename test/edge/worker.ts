@@ -1,5 +1,5 @@
-export default {
-  fetch(): Response {
-    return new Response("hi");
-  },
-};
+/** The Worker the edge tests run against: the behaviour app through the Workers host. */
+import { toWorker } from "../../src/edge/index.js";
+import { makeBehaviourApp } from "../behaviour/app.js";
+
+export default toWorker(makeBehaviourApp());

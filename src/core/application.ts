@@ -1,0 +1,300 @@
+/**
+ * The application — Tornado's `tornado.web.Application`: the routing table, the settings,
+ * and the entry points hosts call (`startRequest` for socket hosts, `fetch` for
+ * fetch-style runtimes).
+ * @module
+ */
+
+import { handleFetch, type FetchOptions } from "./fetch.js";
+import type { HTTPServerRequest } from "./httputil.js";
+import { accessLog, LogLevel } from "./log.js";
+import {
+  AnyMatches,
+  DefaultHostMatches,
+  HostMatches,
+  type InitArgs,
+  ReversibleRuleRouter,
+  type RouteMatch,
+  type RouteOwner,
+  type Router,
+  Rule,
+  type RuleSpec,
+} from "./routing.js";
+import { ErrorHandler, type OutputTransform, RequestHandler } from "./web.js";
+
+/** A concrete handler class, as rules name them. */
+export type HandlerClass = new (application: Application, request: HTTPServerRequest, kwargs?: InitArgs) => RequestHandler;
+
+/** Makes one output transform per request (e.g. gzip). */
+export type OutputTransformFactory = (request: HTTPServerRequest) => OutputTransform | null;
+
+/**
+ * Application settings, with Tornado's names in camelCase. Unknown keys are kept, so an
+ * application may carry its own settings too.
+ */
+export interface ApplicationSettings {
+  /** Development mode: turns on `serveTraceback`, `autoreload`, and turns off template/static caches. */
+  debug?: boolean;
+  /** Error pages show the stack trace. */
+  serveTraceback?: boolean;
+  autoreload?: boolean;
+  compiledTemplateCache?: boolean;
+  staticHashCache?: boolean;
+  /** Replaces the access log line: called once per finished request. */
+  logFunction?: (handler: RequestHandler) => void;
+  /** Handler for unmatched paths (default: a 404 `ErrorHandler`). */
+  defaultHandlerClass?: HandlerClass;
+  defaultHandlerArgs?: InitArgs;
+  /** The host name whose rules also serve requests without a matching host rule. */
+  defaultHost?: string;
+  /** Largest request body in bytes (default 100 MiB, as Tornado); larger → 413. */
+  maxBodySize?: number;
+  /** Largest request head in bytes (default 64 KiB, as Tornado); larger → 431. */
+  maxHeaderSize?: number;
+  /** Seconds an idle keep-alive connection stays open (default 3600, as Tornado). */
+  idleConnectionTimeout?: number;
+  [key: string]: unknown;
+}
+
+/** The limits every host applies, with Tornado's defaults. */
+export const DEFAULT_LIMITS = {
+  maxBodySize: 100 * 1024 * 1024,
+  maxHeaderSize: 64 * 1024,
+  idleConnectionTimeout: 3600,
+} as const;
+
+/** What `Application.listen` returns on a socket host. */
+export interface ListeningServer {
+  /** Stops accepting connections. */
+  stop(): Promise<void>;
+  /** The bound address, once listening. */
+  address(): { address: string; port: number } | null;
+}
+
+/** Options for `Application.listen`, passed through to the host's HTTP server. */
+export interface ListenOptions {
+  xheaders?: boolean;
+  [key: string]: unknown;
+}
+
+type ListenHost = (app: Application, port: number, address: string | undefined, options: ListenOptions) => ListeningServer;
+let listenHost: ListenHost | undefined;
+
+/**
+ * Installs the function behind `Application.listen`. The Node host calls this when
+ * `cyclone/node` is imported; the core itself has no sockets.
+ */
+export function registerListenHost(host: ListenHost): void {
+  listenHost = host;
+}
+
+/**
+ * What a host drives for one request once its headers are in: it feeds the body (or sets
+ * `request.body`) and then calls `finish()`, which runs the handler.
+ */
+export class HandlerDelegate {
+  constructor(
+    readonly application: Application,
+    readonly request: HTTPServerRequest,
+    readonly route: RouteMatch,
+  ) {}
+
+  /** The handler class that will serve the request. */
+  get handlerClass(): HandlerClass {
+    return this.route.handlerClass as unknown as HandlerClass;
+  }
+
+  /** Runs the handler. Resolves when its method settles (the response may stay open). */
+  finish(): Promise<void> | void {
+    const owner = this.route.owner as Application;
+    const request = this.request;
+    let handler: RequestHandler;
+    try {
+      handler = new this.handlerClass(owner, request, this.route.initArgs);
+      handler._start(this.route.initArgs);
+    } catch (e) {
+      // A failing constructor or initialize() still gets a proper 500.
+      handler = new RequestHandler(owner, request);
+      handler._start({});
+      handler.logException(e);
+      handler.sendError(500, { error: e });
+      return;
+    }
+    return handler._execute(owner.makeTransforms(request), this.route.pathArgs, this.route.pathKwargs);
+  }
+}
+
+const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+/**
+ * A collection of request handlers that make up a web application. Tornado's
+ * `Application`.
+ *
+ * Rules are tried in order; the first match wins. A rule's target may be a handler class,
+ * another Application or router (nested routing), or a list of rules.
+ *
+ * @example
+ * class MainHandler extends RequestHandler {
+ *   get() { this.write("Hello, world"); }
+ * }
+ * const app = new Application([["/", MainHandler]]);
+ * app.listen(8888);                        // Node host
+ * export default app;                      // Workers host
+ */
+export class Application implements Router, RouteOwner {
+  readonly settings: ApplicationSettings;
+  /** Routes for any host (and for `defaultHost`). */
+  readonly wildcardRouter: ReversibleRuleRouter;
+  /** The top-level router: host rules first, then the wildcard router. */
+  readonly defaultRouter: ReversibleRuleRouter;
+  /** Output transforms applied to every response (e.g. gzip with `compressResponse`). */
+  readonly transforms: OutputTransformFactory[] = [];
+
+  constructor(handlers: readonly RuleSpec[] = [], settings: ApplicationSettings = {}) {
+    const s: ApplicationSettings = { ...settings };
+    if (s.debug) {
+      s.autoreload ??= true;
+      s.compiledTemplateCache ??= false;
+      s.staticHashCache ??= false;
+      s.serveTraceback ??= true;
+    }
+    this.settings = s;
+    this.wildcardRouter = new ReversibleRuleRouter(handlers);
+    this.defaultRouter = new ReversibleRuleRouter([new Rule(new AnyMatches(), this.wildcardRouter)]);
+  }
+
+  /**
+   * Adds rules that apply only to requests whose host name matches `hostPattern`. Host
+   * rules are tried in the order added, before the wildcard rules.
+   *
+   * @example
+   * app.addHandlers("www\\.example\\.com", [["/", WwwHandler]]);
+   */
+  addHandlers(hostPattern: string, hostHandlers: readonly RuleSpec[]): void {
+    const matcher = new HostMatches(hostPattern);
+    const rule = new Rule(matcher, new ReversibleRuleRouter(hostHandlers));
+    this.defaultRouter.insertRule(-1, rule);
+    if (this.settings.defaultHost !== undefined) {
+      this.wildcardRouter.addRules([new Rule(new DefaultHostMatches(this, matcher.hostPattern), hostHandlers as RuleSpec[])]);
+    }
+  }
+
+  /** Appends rules to the wildcard router. Tornado's `wildcard_router.add_rules`. */
+  addRules(rules: readonly RuleSpec[]): void {
+    this.wildcardRouter.addRules(rules);
+  }
+
+  /**
+   * The path of the rule named `name`, with `args` substituted (URL-escaped).
+   * @throws {Error} when no rule has that name.
+   *
+   * @example
+   * app.reverseUrl("story", 42); // "/story/42"
+   */
+  reverseUrl(name: string, ...args: unknown[]): string {
+    const u = this.defaultRouter.reverseUrl(name, ...args);
+    if (u !== null) return u;
+    throw new Error(`${name} not found in named urls`);
+  }
+
+  /** Routes a request inside this application (as a nested router it answers for itself). */
+  findHandler(request: HTTPServerRequest, _owner?: RouteOwner): RouteMatch | null {
+    return this.defaultRouter.findHandler(request, this);
+  }
+
+  /**
+   * Starts serving a request whose headers have arrived: picks the handler. Unmatched
+   * paths go to `defaultHandlerClass` or a 404 `ErrorHandler`.
+   */
+  startRequest(request: HTTPServerRequest): HandlerDelegate {
+    if (request.path.includes("%") && MALFORMED_ESCAPE.test(request.path)) {
+      return this.#errorRoute(request, 400, "Malformed percent-encoding in path");
+    }
+    const route = this.findHandler(request);
+    if (route !== null) return new HandlerDelegate(this, request, route);
+    if (this.settings.defaultHandlerClass) {
+      return new HandlerDelegate(this, request, {
+        owner: this,
+        handlerClass: this.settings.defaultHandlerClass,
+        initArgs: this.settings.defaultHandlerArgs ?? {},
+        pathArgs: [],
+        pathKwargs: {},
+      });
+    }
+    return this.#errorRoute(request, 404);
+  }
+
+  #errorRoute(request: HTTPServerRequest, statusCode: number, reason?: string): HandlerDelegate {
+    return new HandlerDelegate(this, request, {
+      owner: this,
+      handlerClass: ErrorHandler,
+      initArgs: reason === undefined ? { statusCode } : { statusCode, reason },
+      pathArgs: [],
+      pathKwargs: {},
+    });
+  }
+
+  /** @internal The output transforms for one request. */
+  makeTransforms(request: HTTPServerRequest): OutputTransform[] {
+    const out: OutputTransform[] = [];
+    for (const f of this.transforms) {
+      const t = f(request);
+      if (t !== null) out.push(t);
+    }
+    return out;
+  }
+
+  /**
+   * Writes the access log line for a finished request, as Tornado's `log_request`: INFO
+   * below 400, WARNING below 500, ERROR above. The `logFunction` setting replaces it.
+   */
+  logRequest(handler: RequestHandler): void {
+    const fn = this.settings.logFunction;
+    if (fn !== undefined) {
+      fn(handler);
+      return;
+    }
+    const status = handler.getStatus();
+    const level = status < 400 ? LogLevel.INFO : status < 500 ? LogLevel.WARNING : LogLevel.ERROR;
+    // Formatting costs more than the level check; skip it when nobody listens.
+    if (!accessLog.isEnabledFor(level)) return;
+    const ms = 1000 * handler.request.requestTime();
+    accessLog.logWithExtra(
+      level,
+      { status, method: handler.request.method, uri: handler.request.uri, remoteIp: handler.request.remoteIp, ms },
+      "%d %s %.2fms",
+      status,
+      handler.requestSummary(),
+      ms,
+    );
+  }
+
+  /**
+   * Serves a Web `Request`, answering a `Response`: the entry point on Workers and any
+   * fetch-style runtime, and for in-process tests. Bound, so it can be passed around
+   * (`router.all("/app/*", app.fetch)`).
+   *
+   * @example
+   * const res = await app.fetch(new Request("http://localhost/"));
+   */
+  readonly fetch = (request: Request, env?: unknown, ctx?: unknown): Promise<Response> => {
+    return handleFetch(this, request, { env, ctx });
+  };
+
+  /** As {@link fetch}, with host options (remote address, environment). */
+  handleFetch(request: Request, options: FetchOptions): Promise<Response> {
+    return handleFetch(this, request, options);
+  }
+
+  /**
+   * Starts an HTTP server for this application on `port` (Node host). Tornado's
+   * `Application.listen`.
+   * @throws {Error} when no socket host is loaded (import from `cyclone/node`).
+   */
+  listen(port: number, address?: string, options: ListenOptions = {}): ListeningServer {
+    if (listenHost === undefined) {
+      throw new Error('Application.listen() needs the Node host: import { Application } from "cyclone/node"');
+    }
+    return listenHost(this, port, address, options);
+  }
+}

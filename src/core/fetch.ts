@@ -1,0 +1,206 @@
+/**
+ * The fetch-style entry point: a Web `Request` in, a `Response` out. It serves the Workers
+ * host, any other fetch runtime, and in-process tests, with no sockets of its own.
+ * @module
+ */
+
+import type { Application } from "./application.js";
+import { DEFAULT_LIMITS } from "./application.js";
+import { type Chunk, type HTTPConnection, HTTPHeaders, HTTPServerRequest, type ResponseStartLine } from "./httputil.js";
+
+/** How a fetch host describes the request's surroundings. */
+export interface FetchOptions {
+  /** The runtime's environment (Workers: bindings and secrets). */
+  env?: unknown;
+  /** The runtime's execution context (Workers: `waitUntil`). */
+  ctx?: unknown;
+  /** The client's address, when the host knows it. */
+  remoteIp?: string;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const encoder = new TextEncoder();
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+function toBytes(chunk: Chunk): Uint8Array {
+  return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+}
+
+function toWebHeaders(headers: HTTPHeaders): Headers {
+  const h = new Headers();
+  for (const [k, v] of headers) h.append(k, v);
+  return h;
+}
+
+/**
+ * An `HTTPConnection` that produces a `Response`. A response finished in one go becomes a
+ * plain `Response`; one that is flushed before it finishes becomes a streamed body, started
+ * as soon as the headers are written.
+ */
+class FetchConnection implements HTTPConnection {
+  readonly response: Promise<Response>;
+  #resolve!: (r: Response) => void;
+  #start: ResponseStartLine | undefined;
+  #headers: HTTPHeaders | undefined;
+  #first: Chunk | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #finished = false;
+  #closeCallback: (() => void) | null = null;
+  readonly #isHead: boolean;
+
+  constructor(isHead: boolean, signal: AbortSignal | undefined) {
+    this.#isHead = isHead;
+    this.response = new Promise((r) => (this.#resolve = r));
+    signal?.addEventListener("abort", () => this.#clientGone(), { once: true });
+  }
+
+  #clientGone(): void {
+    if (this.#finished) return;
+    const cb = this.#closeCallback;
+    this.#closeCallback = null;
+    cb?.();
+  }
+
+  writeHeaders(startLine: ResponseStartLine, headers: HTTPHeaders, chunk?: Chunk, last?: boolean): Promise<void> {
+    this.#start = startLine;
+    this.#headers = headers;
+    this.#first = chunk;
+    if (last) return RESOLVED;
+    // If the handler does not finish in this same turn, start streaming now so the client
+    // sees the headers (and the first chunk) without waiting for the end.
+    queueMicrotask(() => {
+      if (!this.#finished && this.#writer === undefined) this.#startStream();
+    });
+    return RESOLVED;
+  }
+
+  #startStream(): void {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    this.#writer = writable.getWriter();
+    this.#writer.closed.catch(() => this.#clientGone());
+    const status = this.#start!.code;
+    const body = this.#isHead || NULL_BODY_STATUS.has(status) ? null : readable;
+    this.#resolve(new Response(body, { status, statusText: this.#start!.reason, headers: toWebHeaders(this.#headers!) }));
+    const first = this.#first;
+    this.#first = undefined;
+    if (first !== undefined && first.length > 0) void this.#writer.write(toBytes(first)).catch(() => {});
+  }
+
+  write(chunk: Chunk): Promise<void> {
+    if (this.#writer === undefined) this.#startStream();
+    const w = this.#writer!;
+    // The writer's promise settles when the reader has taken the chunk: back-pressure.
+    return w.write(toBytes(chunk)).catch(() => this.#clientGone());
+  }
+
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#writer !== undefined) {
+      void this.#writer.close().catch(() => {});
+      return;
+    }
+    const status = this.#start?.code ?? 200;
+    const first = this.#first;
+    const body = this.#isHead || NULL_BODY_STATUS.has(status) || first === undefined || first.length === 0 ? null : first;
+    this.#resolve(
+      new Response(body as BodyInit | null, {
+        status,
+        statusText: this.#start?.reason ?? "OK",
+        headers: this.#headers ? toWebHeaders(this.#headers) : undefined,
+      }),
+    );
+  }
+
+  setCloseCallback(callback: (() => void) | null): void {
+    this.#closeCallback = callback;
+  }
+
+  abort(): void {
+    this.#finished = true;
+    if (this.#writer !== undefined) {
+      void this.#writer.abort(new Error("response aborted")).catch(() => {});
+    } else {
+      this.#resolve(Response.error());
+    }
+  }
+}
+
+function plainError(status: number, reason: string): Response {
+  return new Response(`<html><title>${status}: ${reason}</title><body>${status}: ${reason}</body></html>`, {
+    status,
+    statusText: reason,
+    headers: { "Content-Type": "text/html; charset=UTF-8", Connection: "close" },
+  });
+}
+
+async function readBody(request: Request, limit: number): Promise<Uint8Array | Response> {
+  const declared = request.headers.get("Content-Length");
+  if (declared !== null && Number(declared) > limit) return plainError(413, "Request Entity Too Large");
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > limit) {
+      await reader.cancel().catch(() => {});
+      return plainError(413, "Request Entity Too Large");
+    }
+    parts.push(value);
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function isWorkersRuntime(): boolean {
+  return typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
+}
+
+/** Serves `request` with `app`. See `Application.fetch`. */
+export async function handleFetch(app: Application, request: Request, options: FetchOptions = {}): Promise<Response> {
+  const url = new URL(request.url);
+  const headers = new HTTPHeaders();
+  request.headers.forEach((v, k) => {
+    if (k === "set-cookie") return;
+    headers.add(k, v);
+  });
+  // On Workers the platform sets CF-Connecting-IP itself, so a client cannot forge it.
+  const remoteIp = options.remoteIp ?? (isWorkersRuntime() ? (request.headers.get("CF-Connecting-IP") ?? undefined) : undefined);
+  const method = request.method;
+  let body: Uint8Array | undefined;
+  if (method !== "GET" && method !== "HEAD" && request.body !== null) {
+    const limit = app.settings.maxBodySize ?? DEFAULT_LIMITS.maxBodySize;
+    const b = await readBody(request, limit);
+    if (b instanceof Response) return b;
+    body = b;
+  }
+  const conn = new FetchConnection(method === "HEAD", request.signal);
+  const req = new HTTPServerRequest({
+    method,
+    uri: url.pathname + url.search,
+    version: "HTTP/1.1",
+    headers,
+    ...(body !== undefined ? { body } : {}),
+    ...(remoteIp !== undefined ? { remoteIp } : {}),
+    protocol: url.protocol.slice(0, -1),
+    host: request.headers.get("Host") ?? url.host,
+    connection: conn,
+  });
+  const delegate = app.startRequest(req);
+  const run = delegate.finish();
+  if (run !== undefined) {
+    run.catch(() => {
+      // The handler reports its own errors; this only keeps the promise observed.
+    });
+  }
+  return conn.response;
+}

@@ -1,0 +1,515 @@
+/**
+ * HTTP utilities shared by both hosts — Tornado's `tornado.httputil`.
+ *
+ * `HTTPHeaders` (case-insensitive, multi-valued), `HTTPServerRequest` (one request as the
+ * application sees it), the `HTTPConnection` interface each host implements, and the
+ * parsing helpers for query strings, urlencoded bodies and cookies.
+ * @module
+ */
+
+import { urlUnescapeBytes } from "./escape.js";
+
+/** The standard reason phrase of each status code, as Python's `http.client.responses`. */
+export const RESPONSES: Readonly<Record<number, string>> = {
+  100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
+  200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information",
+  204: "No Content", 205: "Reset Content", 206: "Partial Content", 207: "Multi-Status",
+  208: "Already Reported", 226: "IM Used",
+  300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other",
+  304: "Not Modified", 305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect",
+  400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
+  404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
+  407: "Proxy Authentication Required", 408: "Request Timeout", 409: "Conflict", 410: "Gone",
+  411: "Length Required", 412: "Precondition Failed", 413: "Request Entity Too Large",
+  414: "Request-URI Too Long", 415: "Unsupported Media Type",
+  416: "Requested Range Not Satisfiable", 417: "Expectation Failed", 418: "I'm a Teapot",
+  421: "Misdirected Request", 422: "Unprocessable Entity", 423: "Locked",
+  424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required",
+  428: "Precondition Required", 429: "Too Many Requests",
+  431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
+  500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+  503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
+  506: "Variant Also Negotiates", 507: "Insufficient Storage", 508: "Loop Detected",
+  510: "Not Extended", 511: "Network Authentication Required",
+};
+
+const normalizedNames = new Map<string, string>();
+
+/**
+ * Normalizes a header name to Tornado's canonical form: `content-type` → `Content-Type`.
+ * Results are cached, since the same few names recur on every request.
+ */
+export function normalizeHeaderName(name: string): string {
+  let n = normalizedNames.get(name);
+  if (n === undefined) {
+    n = name
+      .split("-")
+      .map((w) => (w.length ? w[0]!.toUpperCase() + w.slice(1).toLowerCase() : w))
+      .join("-");
+    if (normalizedNames.size < 1000) normalizedNames.set(name, n);
+  }
+  return n;
+}
+
+/**
+ * A case-insensitive, multi-valued map of HTTP headers — Tornado's `HTTPHeaders`.
+ *
+ * `get` joins several values with a comma, `getList` returns them all; iteration yields
+ * `[name, value]` for every value, in insertion order, with names in canonical form.
+ *
+ * @example
+ * const h = new HTTPHeaders({ "content-type": "text/html" });
+ * h.add("Set-Cookie", "A=B");
+ * h.add("Set-Cookie", "C=D");
+ * h.get("Content-Type");   // "text/html"
+ * h.getList("set-cookie"); // ["A=B", "C=D"]
+ */
+export class HTTPHeaders implements Iterable<[string, string]> {
+  // Keyed by lower-case name; each entry keeps the canonical name and all its values.
+  #map = new Map<string, { name: string; values: string[] }>();
+
+  constructor(init?: Record<string, string | string[]> | Iterable<readonly [string, string]>) {
+    if (init === undefined) return;
+    if (Symbol.iterator in init) {
+      for (const [k, v] of init as Iterable<readonly [string, string]>) this.add(k, v);
+    } else {
+      for (const [k, v] of Object.entries(init)) {
+        if (Array.isArray(v)) for (const x of v) this.add(k, x);
+        else this.add(k, v);
+      }
+    }
+  }
+
+  /**
+   * Parses a header block (`Name: value` lines separated by CRLF or LF), as Tornado's
+   * `HTTPHeaders.parse`. Continuation lines (obsolete line folding) are joined with a space.
+   * @throws {HTTPInputError} on a line without a colon.
+   */
+  static parse(text: string): HTTPHeaders {
+    const h = new HTTPHeaders();
+    let last: string | null = null;
+    for (const line of text.split(/\r?\n/)) {
+      if (line === "") continue;
+      if (line[0] === " " || line[0] === "\t") {
+        if (last === null) throw new HTTPInputError("first header line cannot start with whitespace");
+        const e = h.#map.get(last.toLowerCase())!;
+        e.values[e.values.length - 1] += " " + line.trim();
+        continue;
+      }
+      const colon = line.indexOf(":");
+      if (colon <= 0) throw new HTTPInputError(`no colon in header line: ${JSON.stringify(line)}`);
+      last = line.slice(0, colon);
+      h.add(last, line.slice(colon + 1).trim());
+    }
+    return h;
+  }
+
+  /** Adds a value for `name`, keeping any values already there. */
+  add(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const e = this.#map.get(key);
+    if (e) e.values.push(value);
+    else this.#map.set(key, { name: normalizeHeaderName(name), values: [value] });
+  }
+
+  /** Sets `name` to a single value, replacing any values it had. */
+  set(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const e = this.#map.get(key);
+    if (e) e.values = [value];
+    else this.#map.set(key, { name: normalizeHeaderName(name), values: [value] });
+  }
+
+  /** The values of `name` joined with `,`, or `undefined` (or `fallback`) when absent. */
+  get(name: string): string | undefined;
+  get<D>(name: string, fallback: D): string | D;
+  get<D>(name: string, fallback?: D): string | D | undefined {
+    const e = this.#map.get(name.toLowerCase());
+    if (!e) return fallback;
+    return e.values.length === 1 ? e.values[0] : e.values.join(",");
+  }
+
+  /** Every value of `name`, in order; an empty array when absent. Tornado's `get_list`. */
+  getList(name: string): string[] {
+    const e = this.#map.get(name.toLowerCase());
+    return e ? e.values.slice() : [];
+  }
+
+  /** Alias of {@link getList}, under the Web `Headers` name. */
+  getAll(name: string): string[] {
+    return this.getList(name);
+  }
+
+  has(name: string): boolean {
+    return this.#map.has(name.toLowerCase());
+  }
+
+  /** Removes every value of `name`. Returns whether it was present. */
+  delete(name: string): boolean {
+    return this.#map.delete(name.toLowerCase());
+  }
+
+  /** The number of distinct header names. */
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** Canonical header names, in insertion order. */
+  *keys(): IterableIterator<string> {
+    for (const e of this.#map.values()) yield e.name;
+  }
+
+  /** `[name, value]` for every value, in insertion order. Tornado's `get_all`. */
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (const e of this.#map.values()) for (const v of e.values) yield [e.name, v];
+  }
+
+  /** Same as iterating the headers. */
+  getAllPairs(): Array<[string, string]> {
+    return [...this];
+  }
+
+  /** A copy of these headers. */
+  copy(): HTTPHeaders {
+    const h = new HTTPHeaders();
+    for (const [k, e] of this.#map) h.#map.set(k, { name: e.name, values: e.values.slice() });
+    return h;
+  }
+
+  /** Runs `fn` once per header name with the list of its values (hosts use this to write). */
+  forEachList(fn: (name: string, values: readonly string[]) => void): void {
+    for (const e of this.#map.values()) fn(e.name, e.values);
+  }
+
+  toString(): string {
+    let s = "";
+    for (const [k, v] of this) s += `${k}: ${v}\r\n`;
+    return s;
+  }
+}
+
+/** Bad input from the client: a malformed request line, header or body. Tornado's `HTTPInputError`. */
+export class HTTPInputError extends Error {
+  override name = "HTTPInputError";
+}
+
+/** The status line of a response. Tornado's `ResponseStartLine`. */
+export interface ResponseStartLine {
+  readonly version: string;
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** A chunk of response body: text (sent as UTF-8) or bytes. */
+export type Chunk = string | Uint8Array;
+
+/**
+ * What a host gives the core to answer one request — Tornado's `HTTPConnection`.
+ *
+ * Writes return a Promise that settles when the host can take more (back-pressure); a host
+ * with nothing to wait for returns an already-resolved one.
+ */
+export interface HTTPConnection {
+  /**
+   * Writes the status line and headers, and optionally the first chunk of body. `last`
+   * says the chunk is the whole body and `finish()` follows at once, so the host may send
+   * everything in one go.
+   */
+  writeHeaders(startLine: ResponseStartLine, headers: HTTPHeaders, chunk?: Chunk, last?: boolean): Promise<void>;
+  /** Writes a chunk of body (chunked transfer when no Content-Length was set). */
+  write(chunk: Chunk): Promise<void>;
+  /** Ends the response. */
+  finish(): void;
+  /** Registers a callback for when the client goes away first (`null` clears it). */
+  setCloseCallback(callback: (() => void) | null): void;
+  /** Drops the connection at once, e.g. when an error happens after headers were sent. */
+  abort(): void;
+}
+
+/** An uploaded file from a `multipart/form-data` body. Tornado's `HTTPFile`. */
+export interface HTTPFile {
+  readonly filename: string;
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
+/** Arguments by name; each value is the raw bytes, as Tornado keeps them. */
+export type ArgumentMap = Record<string, Uint8Array[]>;
+
+/**
+ * Parses a query string (or urlencoded body) into an {@link ArgumentMap}, keeping blank
+ * values, as Tornado's `parse_qs_bytes(qs, keep_blank_values=True)`.
+ */
+export function parseQsBytes(qs: string, into: ArgumentMap = Object.create(null) as ArgumentMap): ArgumentMap {
+  if (qs === "") return into;
+  let start = 0;
+  while (start <= qs.length) {
+    let end = qs.indexOf("&", start);
+    if (end === -1) end = qs.length;
+    if (end > start) {
+      const pair = qs.slice(start, end);
+      const eq = pair.indexOf("=");
+      const rawName = eq === -1 ? pair : pair.slice(0, eq);
+      const rawValue = eq === -1 ? "" : pair.slice(eq + 1);
+      // Python decodes names as latin-1 strings; for ASCII names this is the same as UTF-8.
+      const name = bytesToLatin1OrUtf8(urlUnescapeBytes(rawName));
+      const list = into[name];
+      const value = urlUnescapeBytes(rawValue);
+      if (list) list.push(value);
+      else into[name] = [value];
+    }
+    start = end + 1;
+  }
+  return into;
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+function bytesToLatin1OrUtf8(b: Uint8Array): string {
+  try {
+    return strictDecoder.decode(b);
+  } catch {
+    let s = "";
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+    return s;
+  }
+}
+
+/**
+ * Parses a `Cookie` header into a map of names to values, as Tornado's `parse_cookie`
+ * (browser behaviour: `;`-separated, optional `"`-quoting, last duplicate wins).
+ */
+export function parseCookie(header: string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const chunk of header.split(";")) {
+    const eq = chunk.indexOf("=");
+    let key: string;
+    let val: string;
+    if (eq === -1) {
+      key = "";
+      val = chunk;
+    } else {
+      key = chunk.slice(0, eq);
+      val = chunk.slice(eq + 1);
+    }
+    key = key.trim();
+    val = val.trim();
+    if (key === "" && val === "") continue;
+    out[key] = cookieUnquote(val);
+  }
+  return out;
+}
+
+/** Undoes the quoting of a cookie value as Python's `http.cookies._unquote`. */
+export function cookieUnquote(v: string): string {
+  if (v.length < 2 || v[0] !== '"' || v[v.length - 1] !== '"') return v;
+  v = v.slice(1, -1);
+  return v.replace(/\\(?:([0-3][0-7][0-7])|(.))/g, (_m, oct: string | undefined, ch: string | undefined) =>
+    oct !== undefined ? String.fromCharCode(parseInt(oct, 8)) : ch!,
+  );
+}
+
+/** Splits `host[:port]` into the host name (IPv6 brackets removed) and the port text. */
+export function splitHostAndPort(netloc: string): [string, string | undefined] {
+  const m = /^(.+):(\d+)$/.exec(netloc);
+  let host = m ? m[1]! : netloc;
+  const port = m ? m[2] : undefined;
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  return [host, port];
+}
+
+/** What a host knows about a request when it hands it to the core. */
+export interface HTTPServerRequestInit {
+  method: string;
+  uri: string;
+  version?: string;
+  headers?: HTTPHeaders;
+  body?: Uint8Array;
+  remoteIp?: string;
+  protocol?: string;
+  host?: string;
+  connection?: HTTPConnection;
+  /** Start time in milliseconds (`performance.now()` scale); defaults to now. */
+  startTime?: number;
+}
+
+const EMPTY_BODY = new Uint8Array(0);
+const now: () => number =
+  typeof performance !== "undefined" && typeof performance.now === "function"
+    ? () => performance.now()
+    : () => Date.now();
+
+/**
+ * One HTTP request as the application sees it — Tornado's `HTTPServerRequest`.
+ *
+ * Query arguments and cookies are parsed on first use, so a handler that never reads them
+ * pays nothing for them.
+ *
+ * @example
+ * const req = new HTTPServerRequest({ method: "GET", uri: "/a?b=1" });
+ * req.path;                 // "/a"
+ * req.queryArguments["b"];  // [Uint8Array [49]]
+ */
+export class HTTPServerRequest {
+  method: string;
+  uri: string;
+  version: string;
+  headers: HTTPHeaders;
+  body: Uint8Array;
+  remoteIp: string;
+  protocol: string;
+  host: string;
+  hostName: string;
+  path: string;
+  query: string;
+  connection: HTTPConnection | undefined;
+  /** Uploaded files by argument name (from `multipart/form-data`). */
+  files: Record<string, HTTPFile[]> = Object.create(null) as Record<string, HTTPFile[]>;
+  /** Arguments from the body (urlencoded or multipart), set once the body is parsed. */
+  bodyArguments: ArgumentMap = Object.create(null) as ArgumentMap;
+
+  #startTime: number;
+  #finishTime: number | undefined;
+  #queryArguments: ArgumentMap | undefined;
+  #arguments: ArgumentMap | undefined;
+  #cookies: Record<string, string> | undefined;
+
+  constructor(init: HTTPServerRequestInit) {
+    this.method = init.method;
+    this.uri = init.uri;
+    this.version = init.version ?? "HTTP/1.1";
+    this.headers = init.headers ?? new HTTPHeaders();
+    this.body = init.body ?? EMPTY_BODY;
+    this.remoteIp = init.remoteIp ?? "127.0.0.1";
+    this.protocol = init.protocol ?? "http";
+    this.host = init.host ?? this.headers.get("Host") ?? "127.0.0.1";
+    this.hostName = splitHostAndPort(this.host.toLowerCase())[0];
+    this.connection = init.connection;
+    const q = this.uri.indexOf("?");
+    this.path = q === -1 ? this.uri : this.uri.slice(0, q);
+    this.query = q === -1 ? "" : this.uri.slice(q + 1);
+    this.#startTime = init.startTime ?? now();
+  }
+
+  /** Arguments from the query string. */
+  get queryArguments(): ArgumentMap {
+    return (this.#queryArguments ??= parseQsBytes(this.query));
+  }
+  set queryArguments(v: ArgumentMap) {
+    this.#queryArguments = v;
+    this.#arguments = undefined;
+  }
+
+  /** Query and body arguments together (query values first). */
+  get arguments(): ArgumentMap {
+    if (this.#arguments === undefined) {
+      const all: ArgumentMap = Object.create(null) as ArgumentMap;
+      for (const [k, v] of Object.entries(this.queryArguments)) all[k] = v.slice();
+      for (const [k, v] of Object.entries(this.bodyArguments)) {
+        const list = all[k];
+        if (list) list.push(...v);
+        else all[k] = v.slice();
+      }
+      this.#arguments = all;
+    }
+    return this.#arguments;
+  }
+  set arguments(v: ArgumentMap) {
+    this.#arguments = v;
+  }
+
+  /** Forgets the merged argument map after the body arguments changed. */
+  resetArguments(): void {
+    this.#arguments = undefined;
+  }
+
+  /** The request's cookies, parsed from the `Cookie` header on first use. */
+  get cookies(): Record<string, string> {
+    if (this.#cookies === undefined) {
+      const h = this.headers.get("Cookie");
+      this.#cookies = h === undefined ? (Object.create(null) as Record<string, string>) : parseCookie(h);
+    }
+    return this.#cookies;
+  }
+
+  /** The full URL of this request: protocol, host and uri. */
+  fullUrl(): string {
+    return `${this.protocol}://${this.host}${this.uri}`;
+  }
+
+  /** Seconds this request has taken so far, or took once finished. */
+  requestTime(): number {
+    return ((this.#finishTime ?? now()) - this.#startTime) / 1000;
+  }
+
+  /** Called by the core when the response is complete, to fix {@link requestTime}. */
+  markFinished(): void {
+    this.#finishTime = now();
+  }
+
+  toString(): string {
+    return `HTTPServerRequest(protocol=${this.protocol}, host=${this.host}, method=${this.method}, uri=${this.uri}, version=${this.version}, remoteIp=${this.remoteIp})`;
+  }
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body into `bodyArguments`, as Tornado's
+ * `parse_body_arguments`. Other content types are left to their own parsers.
+ */
+export function parseUrlencodedBody(body: Uint8Array, into: ArgumentMap): void {
+  // Form bodies are ASCII after percent-encoding; latin-1 keeps every byte intact.
+  let s = "";
+  for (let i = 0; i < body.length; i += 8192) {
+    s += String.fromCharCode.apply(null, Array.from(body.subarray(i, i + 8192)));
+  }
+  parseQsBytes(s, into);
+}
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * Formats a time for an HTTP header (RFC 7231 IMF-fixdate), as Tornado's `format_timestamp`.
+ * Accepts a Date or Unix seconds.
+ *
+ * @example
+ * formatTimestamp(0); // "Thu, 01 Jan 1970 00:00:00 GMT"
+ */
+export function formatTimestamp(ts: Date | number): string {
+  const d = typeof ts === "number" ? new Date(ts * 1000) : ts;
+  const p = (n: number) => (n < 10 ? "0" + n : String(n));
+  return `${DAYS[d.getUTCDay()]}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} GMT`;
+}
+
+let cachedDateSecond = -1;
+let cachedDate = "";
+
+/** The current time formatted for a `Date` header, recomputed at most once a second. */
+export function currentHttpDate(): string {
+  const ms = Date.now();
+  const sec = (ms / 1000) | 0;
+  // Formatting a date costs far more than a comparison; one string serves a whole second.
+  if (sec !== cachedDateSecond) {
+    cachedDateSecond = sec;
+    cachedDate = formatTimestamp(new Date(sec * 1000));
+  }
+  return cachedDate;
+}
+
+/** The UTF-8 length of a string, without encoding it. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2;
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
+}

@@ -1,0 +1,87 @@
+/**
+ * Cyclone's runtime-agnostic core: `cyclone`.
+ *
+ * Handlers, routing, the request model, escaping, signing, locks and queues — everything
+ * that runs unchanged on Node and on Cloudflare Workers. It uses Web-standard globals only
+ * and imports nothing host-specific. The hosts add sockets (`cyclone/node`) or the Workers
+ * runtime (`cyclone/edge`).
+ * @module
+ */
+
+export {
+  Application,
+  type ApplicationSettings,
+  DEFAULT_LIMITS,
+  HandlerDelegate,
+  type HandlerClass,
+  type ListeningServer,
+  type ListenOptions,
+  type OutputTransformFactory,
+  registerListenHost,
+} from "./application.js";
+export { Finish, HTTPError, type HTTPErrorOptions, MissingArgumentError } from "./errors.js";
+export * from "./escape.js";
+export { type FetchOptions } from "./fetch.js";
+export {
+  type ArgumentMap,
+  type Chunk,
+  cookieUnquote,
+  currentHttpDate,
+  formatTimestamp,
+  type HTTPConnection,
+  type HTTPFile,
+  HTTPHeaders,
+  HTTPInputError,
+  HTTPServerRequest,
+  type HTTPServerRequestInit,
+  normalizeHeaderName,
+  parseCookie,
+  parseQsBytes,
+  RESPONSES,
+  type ResponseStartLine,
+  splitHostAndPort,
+} from "./httputil.js";
+export {
+  accessLog,
+  appLog,
+  formatMessage,
+  genLog,
+  getLogger,
+  type LogHandler,
+  Logger,
+  LogLevel,
+  type LogLevelName,
+  type LogRecord,
+} from "./log.js";
+export {
+  AnyMatches,
+  DefaultHostMatches,
+  HostMatches,
+  type InitArgs,
+  type Matcher,
+  type MatchResult,
+  PathMatches,
+  type ReversibleRouter,
+  ReversibleRuleRouter,
+  type RouteMatch,
+  RoutePatternError,
+  type Router,
+  Rule,
+  RuleRouter,
+  type RuleSpec,
+  type RuleTarget,
+  translatePattern,
+  url,
+  URLSpec,
+} from "./routing.js";
+export { VERSION } from "./version.js";
+export {
+  allowedMethods,
+  type ErrorInfo,
+  ErrorHandler,
+  type HeaderValue,
+  type OutputTransform,
+  RedirectHandler,
+  RequestHandler,
+  type WriteChunk,
+} from "./web.js";

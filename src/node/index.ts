@@ -1,0 +1,28 @@
+/**
+ * Cyclone's Node host: `cyclone/node`.
+ *
+ * Everything in the core, plus sockets: `HTTPServer` on `node:http`, the `IOLoop`, timers,
+ * executors on worker threads. Importing this module also makes `Application.listen`
+ * work.
+ * @module
+ */
+
+import { type Application, type ListenOptions, registerListenHost } from "../core/index.js";
+import { HTTPServer, type HTTPServerOptions } from "./httpserver.js";
+
+export * from "../core/index.js";
+export { HTTPServer, type HTTPServerOptions } from "./httpserver.js";
+export * from "./ioloop.js";
+export * from "./executor.js";
+export * from "./loop-handle.js";
+
+registerListenHost((app: Application, port: number, address: string | undefined, options: ListenOptions) => {
+  const server = new HTTPServer(app, options as HTTPServerOptions);
+  // As Tornado's listen(): binding errors (port in use) are fatal, not silently ignored.
+  server.listen(port, address).catch((e: unknown) => {
+    queueMicrotask(() => {
+      throw e;
+    });
+  });
+  return server;
+});
