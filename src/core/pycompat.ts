@@ -217,3 +217,22 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) diff |= left[i]! ^ b[i]!;
   return diff === 0;
 }
+
+/**
+ * Thrown where Python raises `UnicodeDecodeError`: bytes that are not valid text in the
+ * expected encoding (`toUnicode`, `jsonDecode`).
+ */
+export class UnicodeDecodeError extends Error {
+  override name = "UnicodeDecodeError";
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** UTF-8 to text, throwing {@link UnicodeDecodeError} on invalid input (Python's `decode("utf-8")`). */
+export function decodeUtf8Strict(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new UnicodeDecodeError("'utf-8' codec can't decode bytes: invalid UTF-8");
+  }
+}

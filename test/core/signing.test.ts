@@ -24,9 +24,9 @@ const clockAt = (t: number) => (): number => t;
 const NOW = vectors.clock;
 
 /** JSON objects have string keys; Tornado's key maps have integer keys. */
-function secretOf(s: string | Record<string, string>): CookieSecret {
+function secretOf(s: string | Readonly<Record<string, string | undefined>>): CookieSecret {
   if (typeof s === "string") return s;
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => [Number(k), v]));
+  return Object.fromEntries(Object.entries(s).flatMap(([k, v]) => (v === undefined ? [] : [[Number(k), v]])));
 }
 
 let logged: LogRecord[] = [];
