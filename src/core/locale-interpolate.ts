@@ -27,7 +27,7 @@ const SPEC = /\(([^)]*)\)([-#0 +]*)(\d+)?(?:\.(\d+))?[hlL]?(.)?/y;
  * @example
  * interpolate("%(name)s liked this", { name: "Ana" });         // "Ana liked this"
  * interpolate("%(count)d new messages", { count: 3 });         // "3 new messages"
- * interpolate("%(pct).1f%% done", { pct: 42.25 });              // "42.2% done"
+ * interpolate("%(pct).1f%% done", { pct: 42.25 });              // "42.2% done" (ties to even)
  */
 export function interpolate(template: string, values: Readonly<Record<string, unknown>>): string {
   let out = "";
@@ -88,15 +88,67 @@ function convert(value: unknown, conversion: string, flags: string, precision: n
       const digits = precision ?? 6;
       let s: string;
       if (!Number.isFinite(n)) s = Number.isNaN(n) ? "nan" : n > 0 ? "inf" : "-inf";
-      else if (conversion === "f" || conversion === "F") s = n.toFixed(digits);
-      // JavaScript writes "1.5e+0"; Python pads the exponent to two digits: "1.5e+00".
-      else s = n.toExponential(digits).replace(/e([+-])(\d)$/, "e$10$2");
+      else if (conversion === "f" || conversion === "F") s = fixed(n, digits);
+      else s = exponential(n, digits);
       if (conversion === "F" || conversion === "E") s = s.toUpperCase();
       return sign(s, flags);
     }
     default:
       throw new InterpolationError(`unsupported format character '${conversion}' at index ${at}`);
   }
+}
+
+// Python formats a float from its exact binary value and rounds ties to even ("%.1f" of
+// 42.25 is "42.2"); toFixed/toExponential round ties up and turn to exponents at 1e21.
+// So the value is taken apart into mantissa × 2^exponent and rounded with BigInt.
+function scaledRound(x: number, pow10: number): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exp2 = (biased === 0 ? 1 : biased) - 1075;
+  let num = mantissa;
+  let den = 1n;
+  if (exp2 >= 0) num <<= BigInt(exp2);
+  else den <<= BigInt(-exp2);
+  if (pow10 >= 0) num *= 10n ** BigInt(pow10);
+  else den *= 10n ** BigInt(-pow10);
+  const q = num / den;
+  const twice = 2n * (num % den);
+  return twice > den || (twice === den && q % 2n === 1n) ? q + 1n : q;
+}
+
+function isNegative(x: number): boolean {
+  return x < 0 || Object.is(x, -0);
+}
+
+function fixed(x: number, digits: number): string {
+  let s = scaledRound(x, digits).toString().padStart(digits + 1, "0");
+  if (digits > 0) s = s.slice(0, -digits) + "." + s.slice(-digits);
+  return (isNegative(x) ? "-" : "") + s;
+}
+
+function exponential(x: number, digits: number): string {
+  const ax = Math.abs(x);
+  let exp10 = 0;
+  let q = 0n;
+  if (ax !== 0) {
+    // log10 may be off by one near powers of ten; the exact check corrects it.
+    exp10 = Math.floor(Math.log10(ax));
+    const low = 10n ** BigInt(digits);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      q = scaledRound(ax, digits - exp10);
+      if (q >= low * 10n) exp10++;
+      else if (q < low) exp10--;
+      else break;
+    }
+  }
+  const d = q.toString().padStart(digits + 1, "0");
+  const mantissa = digits > 0 ? d[0] + "." + d.slice(1) : d;
+  const e = Math.abs(exp10).toString().padStart(2, "0");
+  return `${isNegative(x) ? "-" : ""}${mantissa}e${exp10 < 0 ? "-" : "+"}${e}`;
 }
 
 function integerOf(value: unknown, conversion: string): bigint {

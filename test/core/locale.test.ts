@@ -469,6 +469,20 @@ describe("interpolate", () => {
     expect(interpolate("%(e)5.1f|%(c)X|%(c)o|%(d)8s|", values)).toBe("  3.1|FF|377|   h\u00e9llo|");
   });
 
+  test("formats floats from their exact binary value, ties to even, as Python", () => {
+    // Expected strings printed by Python 3.11's % operator.
+    const cases: [string, number, string][] = [
+      ["%(x).1f", 42.25, "42.2"], ["%(x).0f", 0.5, "0"], ["%(x).0f", 2.5, "2"], ["%(x).2e", 1.125, "1.12e+00"],
+      ["%(x).1f", 0.05, "0.1"], ["%(x)e", 1e-310, "1.000000e-310"], ["%(x).3f", 1e21, "1000000000000000000000.000"],
+      ["%(x).0e", 25, "2e+01"], ["%(x)e", 0, "0.000000e+00"], ["%(x).1f", -0, "-0.0"], ["%(x).0f", -0.4, "-0"],
+      ["%(x)e", 9.9999999, "1.000000e+01"], ["%(x).1e", 9.99, "1.0e+01"], ["%(x)e", 1e300, "1.000000e+300"],
+      ["%(x).2f", 1.005, "1.00"], ["%(x)f", 123456789.123456789, "123456789.123457"],
+      ["%(x)E", -5e-324, "-4.940656E-324"], ["%(x).0f", 1e22, "10000000000000000000000"],
+      ["%(x)e", 1000, "1.000000e+03"], ["%(x).3e", 0.001, "1.000e-03"],
+    ];
+    for (const [format, x, expected] of cases) expect([format, x, interpolate(format, { x })]).toEqual([format, x, expected]);
+  });
+
   test("a missing key, an unnamed placeholder or a bad conversion is an InterpolationError", () => {
     expect(() => interpolate("%(name)s", {})).toThrow(InterpolationError);
     expect(() => interpolate("%s", { s: 1 })).toThrow(InterpolationError);
