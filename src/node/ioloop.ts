@@ -45,21 +45,22 @@ export interface RunSyncOptions {
 
 /**
  * A pending timeout, as returned by `callLater`/`callAt`/`addTimeout`. Opaque apart from
- * its deadline: pass it to {@link IOLoop.removeTimeout} to cancel it.
+ * its deadline: pass it to {@link IOLoop.removeTimeout} to cancel it. Like Tornado's, it
+ * has no `cancel()` of its own.
  */
 export class TimeoutHandle {
   /** When it runs, on the loop's {@link IOLoop.time} scale. */
   readonly deadline: number;
-  /** @internal */
-  readonly callback: () => void;
-  /** @internal */
-  timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** @internal */
-  constructor(deadline: number, callback: () => void) {
+  constructor(deadline: number) {
     this.deadline = deadline;
-    this.callback = callback;
   }
+}
+
+/** What the loop keeps for each pending timeout. */
+interface PendingTimeout {
+  readonly callback: () => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 // setTimeout keeps its delay in a signed 32-bit integer; longer delays are re-armed in steps.
@@ -98,7 +99,7 @@ export class IOLoop {
   #resolveStart: (() => void) | undefined;
   #callbacks: Array<() => void> = [];
   #immediate: ReturnType<typeof setImmediate> | undefined;
-  #timeouts = new Set<TimeoutHandle>();
+  #timeouts = new Map<TimeoutHandle, PendingTimeout>();
   #executor: Executor | undefined;
   #ownsExecutor = false;
 
@@ -230,7 +231,7 @@ export class IOLoop {
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     this.#immediate = undefined;
     this.#callbacks = [];
-    for (const t of this.#timeouts) if (t.timer !== undefined) clearTimeout(t.timer);
+    for (const pending of this.#timeouts.values()) if (pending.timer !== undefined) clearTimeout(pending.timer);
     this.#timeouts.clear();
     if (this.#ownsExecutor && this.#executor !== undefined) {
       this.#executor.shutdown().catch((error: unknown) => this.handleCallbackException(this.close, error));
@@ -322,9 +323,10 @@ export class IOLoop {
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimeoutHandle {
     if (typeof when !== "number" || Number.isNaN(when)) throw new TypeError(`Unsupported deadline ${String(when)}`);
     if (this.#closed) throw new IOLoopError("Event loop is closed");
-    const handle = new TimeoutHandle(when, () => this.#runCallback(callback, args));
-    this.#timeouts.add(handle);
-    this.#arm(handle);
+    const handle = new TimeoutHandle(when);
+    const pending: PendingTimeout = { callback: () => this.#runCallback(callback, args), timer: undefined };
+    this.#timeouts.set(handle, pending);
+    this.#arm(handle, pending);
     return handle;
   }
 
@@ -336,9 +338,11 @@ export class IOLoop {
    * loop.removeTimeout(t);
    */
   removeTimeout(handle: TimeoutHandle): void {
-    if (!this.#timeouts.delete(handle)) return;
-    if (handle.timer !== undefined) clearTimeout(handle.timer);
-    handle.timer = undefined;
+    const pending = this.#timeouts.get(handle);
+    if (pending === undefined) return;
+    this.#timeouts.delete(handle);
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    pending.timer = undefined;
   }
 
   /**
@@ -478,21 +482,21 @@ export class IOLoop {
     for (const run of batch) run();
   }
 
-  #arm(handle: TimeoutHandle): void {
+  #arm(handle: TimeoutHandle, pending: PendingTimeout): void {
     const ms = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil((handle.deadline - this.time()) * 1000)));
-    handle.timer = setTimeout(() => this.#fire(handle), ms);
+    pending.timer = setTimeout(() => this.#fire(handle, pending), ms);
   }
 
-  #fire(handle: TimeoutHandle): void {
-    handle.timer = undefined;
-    if (!this.#timeouts.has(handle)) return;
+  #fire(handle: TimeoutHandle, pending: PendingTimeout): void {
+    pending.timer = undefined;
+    if (this.#timeouts.get(handle) !== pending) return;
     // Node's timer clock is cached per loop turn and can fire slightly early by ours.
     if (handle.deadline > this.time()) {
-      this.#arm(handle);
+      this.#arm(handle, pending);
       return;
     }
     this.#timeouts.delete(handle);
-    handle.callback();
+    pending.callback();
   }
 }
 

@@ -119,6 +119,11 @@ export class PeriodicCallback {
   #scheduleNext(generation: number): void {
     if (!this.#running || generation !== this.#generation) return;
     const loop = this.#loop!;
+    if (loop.closed) {
+      // Closing the loop cancels its timeouts; this timer goes with them, quietly.
+      this.#running = false;
+      return;
+    }
     let period = this.callbackTime / 1000;
     if (this.jitter) period *= 1 + this.jitter * (Math.random() - 0.5);
     this.#nextTimeout = nextPeriodicTimeout(this.#nextTimeout, loop.time(), period);

@@ -281,6 +281,14 @@ describe("timeouts", () => {
     }
   });
 
+  test("a deadline beyond setTimeout's 24.8-day limit does not fire at once", async () => {
+    let ran = false;
+    const handle = loop.callLater(30 * 24 * 3600, () => (ran = true));
+    await sleep(20);
+    expect(ran).toBe(false);
+    loop.removeTimeout(handle);
+  });
+
   test("a non-numeric deadline is a TypeError", () => {
     expect(() => loop.callAt(Number.NaN, () => {})).toThrow(TypeError);
   });
@@ -557,6 +565,24 @@ describe("PeriodicCallback on the loop", () => {
     expect(l.errors.length).toBe(count);
     expect((l.errors[0] as Error).message).toBe("run 1");
     l.close();
+  });
+
+  test("closing the loop during an async run ends the timer quietly", async () => {
+    const l = new RecordingLoop();
+    let runs = 0;
+    let release: () => void = () => {};
+    const pc = new PeriodicCallback(async () => {
+      runs++;
+      await new Promise<void>((resolve) => (release = resolve));
+    }, 5);
+    pc.start();
+    await sleep(20);
+    l.close();
+    release();
+    await sleep(20);
+    expect(runs).toBe(1);
+    expect(pc.isRunning()).toBe(false);
+    expect(l.errors).toEqual([]);
   });
 
   test("stop() then start() during an async run leaves one schedule, not two", async () => {
