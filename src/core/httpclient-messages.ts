@@ -9,7 +9,7 @@ import { HTTPHeaders, RESPONSES, formatTimestamp } from "./httputil.js";
 import { VERSION } from "./version.js";
 
 /** Headers as accepted by {@link HTTPRequest}: `HTTPHeaders`, Web `Headers`, a record or pairs. */
-export type HeadersInit =
+export type HTTPHeadersInit =
   | HTTPHeaders
   | Headers
   | Record<string, string | string[]>
@@ -20,7 +20,7 @@ export interface HTTPRequestOptions {
   /** HTTP method; default `GET`. */
   method?: string;
   /** Additional headers. The caller's object is never modified. */
-  headers?: HeadersInit;
+  headers?: HTTPHeadersInit;
   /** Request body; a string is sent as UTF-8. Required for POST, PUT and PATCH. */
   body?: string | Uint8Array;
   /** Username for HTTP authentication. */
@@ -74,7 +74,13 @@ type RequestDefaults = Required<
   >
 >;
 
-/** Tornado's `HTTPRequest._DEFAULTS`. */
+/**
+ * Tornado's `HTTPRequest._DEFAULTS`: what an option left unset by the request and the
+ * client's `defaults` falls back to.
+ *
+ * @example
+ * REQUEST_DEFAULTS.requestTimeout; // 20 (seconds)
+ */
 export const REQUEST_DEFAULTS: Readonly<RequestDefaults> = Object.freeze({
   connectTimeout: 20,
   requestTimeout: 20,
@@ -85,7 +91,12 @@ export const REQUEST_DEFAULTS: Readonly<RequestDefaults> = Object.freeze({
   validateCert: true,
 });
 
-/** The `User-Agent` sent when none is given, as Tornado sends `Tornado/<version>`. */
+/**
+ * The `User-Agent` sent when none is given, as Tornado sends `Tornado/<version>`.
+ *
+ * @example
+ * DEFAULT_USER_AGENT; // "Cyclone/0.1.0"
+ */
 export const DEFAULT_USER_AGENT = `Cyclone/${VERSION}`;
 
 const encoder = new TextEncoder();
@@ -152,7 +163,7 @@ export class HTTPRequest implements HTTPRequestOptions {
   }
 }
 
-function toHTTPHeaders(init: HeadersInit | undefined): HTTPHeaders {
+function toHTTPHeaders(init: HTTPHeadersInit | undefined): HTTPHeaders {
   if (init === undefined) return new HTTPHeaders();
   if (init instanceof HTTPHeaders) return init.copy();
   if (typeof Headers !== "undefined" && init instanceof Headers) {

@@ -122,10 +122,14 @@ function send(request: TransportRequest): Promise<TransportResponse> {
       signal.removeEventListener("abort", onAbort);
     });
 
-    req.once("error", (error) => {
+    // `on`, not `once`: a request destroyed twice (timeout, then abort) may emit twice.
+    req.on("error", (error) => {
       reject(signal.aborted ? signal.reason : networkError(error));
     });
     req.once("response", (response) => {
+      // Errors surface through the body iterator; one arriving while nobody iterates (a
+      // redirect's body being dropped) must not become an uncaught exception.
+      response.on("error", () => {});
       resolve({
         code: response.statusCode ?? 0,
         reason: response.statusMessage ?? "",

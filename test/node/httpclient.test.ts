@@ -44,6 +44,11 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffe
     case "/redirect":
       res.writeHead(Number(q("status") || 302), { Location: q("url") }).end();
       return;
+    case "/redirect_endless_body":
+      // A redirect whose body never ends: the client must drop it and move on.
+      res.writeHead(302, { Location: "/hello" });
+      res.write("x".repeat(65536));
+      return;
     case "/redirect_without_location":
       res.writeHead(301).end();
       return;
@@ -202,6 +207,11 @@ describe.each(transports)("AsyncHTTPClient over %s", (_name, transport) => {
     expect(response.request.url).toBe(`${base}/countdown/5`);
     expect(response.effectiveUrl).toBe(`${base}/countdown/2`);
     expect(response.headers.get("Location")).toBe("/countdown/1");
+  });
+
+  it("drops a redirect's body, even one that never ends", async () => {
+    const response = await client.fetch(`${base}/redirect_endless_body`, { requestTimeout: 5 });
+    expect(response.text()).toBe("Hello world!");
   });
 
   it("returns a redirect without Location as it is", async () => {
