@@ -10,7 +10,12 @@
 
 import { decodeUtf8Strict, UnicodeDecodeError } from "./pycompat.js";
 
-/** Thrown by {@link jsonEncode} for a value JSON cannot hold (Python's `TypeError`/`ValueError`). */
+/**
+ * Thrown by {@link jsonEncode} for a value JSON cannot hold (Python's `TypeError`/`ValueError`).
+ *
+ * @example
+ * jsonEncode(new Set([1])); // throws JSONEncodeError("Object of type Set is not JSON serializable")
+ */
 export class JSONEncodeError extends Error {
   override name = "JSONEncodeError";
 }
@@ -18,6 +23,9 @@ export class JSONEncodeError extends Error {
 /**
  * Thrown by {@link jsonDecode} for malformed JSON, with Python's message and position
  * (`Expecting value: line 1 column 1 (char 0)`).
+ *
+ * @example
+ * try { jsonDecode(body); } catch (e) { if (e instanceof JSONDecodeError) throw new HTTPError(400); }
  */
 export class JSONDecodeError extends Error {
   override name = "JSONDecodeError";

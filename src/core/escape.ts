@@ -54,7 +54,12 @@ function hexValue(c: number): number {
   return -1;
 }
 
-/** Thrown by {@link urlUnescapeBytes} in strict mode for a `%` not followed by two hex digits. */
+/**
+ * Thrown by {@link urlUnescapeBytes} in strict mode for a `%` not followed by two hex digits.
+ *
+ * @example
+ * urlUnescapeBytes("%zz", true, true); // throws MalformedEscapeError
+ */
 export class MalformedEscapeError extends Error {
   override name = "MalformedEscapeError";
 }
@@ -65,6 +70,9 @@ export class MalformedEscapeError extends Error {
  * With `plus` (the default) `+` decodes to a space. A malformed escape (`%zz`) is kept
  * literally, as Python does, unless `strict` is set: then it throws
  * {@link MalformedEscapeError}.
+ *
+ * @example
+ * urlUnescapeBytes("%C3%A9+x"); // Uint8Array [0xc3, 0xa9, 0x20, 0x78]
  */
 export function urlUnescapeBytes(value: string, plus = true, strict = false): Uint8Array {
   const out = new Uint8Array(value.length * 3);
@@ -133,7 +141,12 @@ export function xhtmlEscape(value: unknown): string {
   return s.replace(XHTML_ESCAPE_RE, (c) => XHTML_ESCAPES[c]!);
 }
 
-/** Encodes a string as UTF-8 bytes; bytes pass through. Tornado's `utf8`. */
+/**
+ * Encodes a string as UTF-8 bytes; bytes pass through. Tornado's `utf8`.
+ *
+ * @example
+ * utf8("é"); // Uint8Array [0xc3, 0xa9]
+ */
 export function utf8(value: string | Uint8Array): Uint8Array {
   return typeof value === "string" ? encoder.encode(value) : value;
 }

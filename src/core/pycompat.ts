@@ -221,6 +221,9 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 /**
  * Thrown where Python raises `UnicodeDecodeError`: bytes that are not valid text in the
  * expected encoding (`toUnicode`, `jsonDecode`).
+ *
+ * @example
+ * toUnicode(new Uint8Array([0xff])); // throws UnicodeDecodeError
  */
 export class UnicodeDecodeError extends Error {
   override name = "UnicodeDecodeError";
