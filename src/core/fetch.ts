@@ -162,7 +162,8 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | R
 }
 
 function isWorkersRuntime(): boolean {
-  return typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
+  const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
+  return nav?.userAgent === "Cloudflare-Workers";
 }
 
 /** Serves `request` with `app`. See `Application.fetch`. */

@@ -263,7 +263,7 @@ export function parseQsBytes(qs: string, into: ArgumentMap = Object.create(null)
   return into;
 }
 
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function bytesToLatin1OrUtf8(b: Uint8Array): string {
   try {

@@ -85,3 +85,4 @@ export {
   RequestHandler,
   type WriteChunk,
 } from "./web.js";
+export * from "./locale.js";

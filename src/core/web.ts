@@ -42,7 +42,7 @@ export interface ErrorInfo {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 // Header values: tab, printable ASCII and obs-text; anything else could split the response.
 const VALID_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const VALID_HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

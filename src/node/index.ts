@@ -15,6 +15,8 @@ export { HTTPServer, type HTTPServerOptions } from "./httpserver.js";
 export * from "./ioloop.js";
 export * from "./executor.js";
 export * from "./loop-handle.js";
+// The Node loadTranslations also reads a directory of CSV files; it overrides the core one.
+export { decodeTranslationFile, loadTranslations, type LoadTranslationsOptions } from "./locale.js";
 
 registerListenHost((app: Application, port: number, address: string | undefined, options: ListenOptions) => {
   const server = new HTTPServer(app, options as HTTPServerOptions);
