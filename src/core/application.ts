@@ -5,7 +5,7 @@
  * @module
  */
 
-import { handleFetch, type FetchOptions } from "./fetch.js";
+import { handleFetch, type FetchHandlerOptions } from "./fetch.js";
 import type { HTTPServerRequest } from "./httputil.js";
 import { accessLog, LogLevel } from "./log.js";
 import {
@@ -282,7 +282,7 @@ export class Application implements Router, RouteOwner {
   };
 
   /** As {@link fetch}, with host options (remote address, environment). */
-  handleFetch(request: Request, options: FetchOptions): Promise<Response> {
+  handleFetch(request: Request, options: FetchHandlerOptions): Promise<Response> {
     return handleFetch(this, request, options);
   }
 

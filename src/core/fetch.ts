@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS } from "./application.js";
 import { type Chunk, type HTTPConnection, HTTPHeaders, HTTPServerRequest, type ResponseStartLine } from "./httputil.js";
 
 /** How a fetch host describes the request's surroundings. */
-export interface FetchOptions {
+export interface FetchHandlerOptions {
   /** The runtime's environment (Workers: bindings and secrets). */
   env?: unknown;
   /** The runtime's execution context (Workers: `waitUntil`). */
@@ -167,7 +167,7 @@ function isWorkersRuntime(): boolean {
 }
 
 /** Serves `request` with `app`. See `Application.fetch`. */
-export async function handleFetch(app: Application, request: Request, options: FetchOptions = {}): Promise<Response> {
+export async function handleFetch(app: Application, request: Request, options: FetchHandlerOptions = {}): Promise<Response> {
   const url = new URL(request.url);
   const headers = new HTTPHeaders();
   request.headers.forEach((v, k) => {

@@ -21,7 +21,7 @@ export {
 } from "./application.js";
 export { Finish, HTTPError, type HTTPErrorOptions, MissingArgumentError } from "./errors.js";
 export * from "./escape.js";
-export { type FetchOptions } from "./fetch.js";
+export { type FetchHandlerOptions } from "./fetch.js";
 export {
   type ArgumentMap,
   type Chunk,
@@ -86,3 +86,7 @@ export {
   type WriteChunk,
 } from "./web.js";
 export * from "./locale.js";
+export * from "./locks.js";
+export * from "./queues.js";
+export * from "./httpclient.js";
+export { type HTTPTransport, type HTTPTransportCapabilities, type TransportRequest, type TransportResponse, fetchTransport } from "./httpclient-transport.js";

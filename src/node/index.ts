@@ -8,6 +8,7 @@
  */
 
 import { type Application, type ListenOptions, registerListenHost } from "../core/index.js";
+import { installNodeHTTPClient } from "./httpclient.js";
 import { HTTPServer, type HTTPServerOptions } from "./httpserver.js";
 
 export * from "../core/index.js";
@@ -17,6 +18,11 @@ export * from "./executor.js";
 export * from "./loop-handle.js";
 // The Node loadTranslations also reads a directory of CSV files; it overrides the core one.
 export { decodeTranslationFile, loadTranslations, type LoadTranslationsOptions } from "./locale.js";
+
+export { installNodeHTTPClient, nodeTransport } from "./httpclient.js";
+
+// On Node the HTTP client gets a transport with connect timeouts and raw bodies.
+installNodeHTTPClient();
 
 registerListenHost((app: Application, port: number, address: string | undefined, options: ListenOptions) => {
   const server = new HTTPServer(app, options as HTTPServerOptions);
