@@ -119,11 +119,8 @@ function analyseLiteral(source: string): { prefix: string; exact: boolean } {
       continue;
     }
     if (c === "$" && i === source.length - 1) return { prefix, exact: true };
-    if (META.has(c)) {
-      // A quantifier makes the previous literal character optional.
-      if (QUANTIFIERS.has(c) && prefix.length) prefix = prefix.slice(0, -1);
-      break;
-    }
+    if (META.has(c)) break;
+    // A quantifier that may match zero times makes this character optional.
     if (QUANTIFIERS.has(source[i + 1] ?? "")) break;
     prefix += c;
   }
