@@ -53,6 +53,8 @@ class Writer {
   #counter = 0;
   #pendingText = "";
   #pendingExpr: Piece[] | null = null;
+  /** Text that follows the pending expression in the same statement. */
+  #pendingTail = "";
 
   constructor(readonly namedBlocks: Map<string, NamedBlock>, readonly loadFile: FileLoader, root: ParsedFile) {
     this.current = root;
@@ -141,7 +143,7 @@ class Writer {
 
   text(value: string): void {
     if (!value) return;
-    if (this.#pendingExpr) this.#pendingExpr.push(` + ${JSON.stringify(value)}`);
+    if (this.#pendingExpr) this.#pendingTail += value;
     else this.#pendingText += value;
   }
 
@@ -154,8 +156,10 @@ class Writer {
   flush(): void {
     if (this.#pendingExpr) {
       const pieces = this.#pendingExpr;
+      const tail = this.#pendingTail;
       this.#pendingExpr = null;
-      this.#write([...pieces, ";"]);
+      this.#pendingTail = "";
+      this.#write([...pieces, tail ? ` + ${JSON.stringify(tail)};` : ";"]);
     } else if (this.#pendingText) {
       const text = this.#pendingText;
       this.#pendingText = "";

@@ -15,6 +15,8 @@ import { analyzeScopes, ScopeProblem } from "./scope.js";
 import type { ScopeAnalysis } from "./scope.js";
 
 const OPTIONS: Options = { ecmaVersion: "latest", sourceType: "script" };
+// With parentheses kept as nodes, a node's end is where the parser really stopped.
+const CHECK_OPTIONS: Options = { ...OPTIONS, preserveParens: true };
 
 /** Where a piece of user code came from, for error messages. */
 export interface CodeOrigin {
@@ -61,7 +63,7 @@ function syntaxProblem(e: AcornSyntaxError): string {
 export function checkExpression(code: string, origin: CodeOrigin): void {
   let end: number;
   try {
-    end = parseExpressionAt(code, 0, OPTIONS).end;
+    end = parseExpressionAt(code, 0, CHECK_OPTIONS).end;
   } catch (e) {
     if (isAcornError(e)) throw errorAt(origin, code, e.pos, syntaxProblem(e));
     throw e;
@@ -73,7 +75,7 @@ function forTargetEnd(target: string): boolean {
   // Parse the target where it will stand; it must be all of the for-of's left side.
   const source = `for (${target} of _);`;
   try {
-    const program = parse(source, OPTIONS);
+    const program = parse(source, CHECK_OPTIONS);
     const loop = program.body[0];
     return program.body.length === 1 && loop?.type === "ForOfStatement" && loop.left.type !== "VariableDeclaration" && loop.left.end === 5 + target.length;
   } catch {
