@@ -215,7 +215,9 @@ function installRouter(server: net.Server, backlog: number): AcceptState {
     }
   });
   server.on("error", (err: Error) => {
-    genLog.error("Error accepting a connection: %s", err.message);
+    // A failed listen() is reported to whoever called it; this is for accept() failures
+    // (EMFILE and the like) on a running server, which Node would otherwise throw.
+    if (server.listening) genLog.error("Error accepting a connection: %s", err.message);
   });
   state = s;
   return state;
@@ -265,12 +267,18 @@ export function isValidIp(ip: string): boolean {
   return parseInetAton(ip) !== undefined;
 }
 
+// getaddrinfo takes a numeric zone on any IPv6 address, and an interface name only on a
+// link-local one (fe80::/10, or multicast with link scope, ffx2::/16).
 function isValidIpv6(ip: string): boolean {
   const pct = ip.indexOf("%");
   if (pct === -1) return net.isIPv6(ip);
+  const addr = ip.slice(0, pct);
   const zone = ip.slice(pct + 1);
-  if (!net.isIPv6(ip.slice(0, pct)) || zone === "") return false;
-  return /^[0-9]+$/.test(zone) || Object.hasOwn(os.networkInterfaces(), zone);
+  if (!net.isIPv6(addr) || zone === "") return false;
+  if (/^[0-9]+$/.test(zone)) return Number(zone) < 2 ** 32;
+  const first = parseInt(addr.split(":")[0] || "0", 16);
+  const linkLocal = (first & 0xffc0) === 0xfe80 || (first & 0xff0f) === 0xff02;
+  return linkLocal && Object.hasOwn(os.networkInterfaces(), zone);
 }
 
 // inet_aton: one to four parts in decimal, octal (leading 0) or hex (0x); the last part
@@ -281,7 +289,7 @@ function parseInetAton(s: string): number | undefined {
   const values: number[] = [];
   for (const p of parts) {
     let v: number;
-    if (/^0[xX][0-9a-fA-F]*$/.test(p)) v = p.length === 2 ? 0 : parseInt(p.slice(2), 16);
+    if (/^0[xX][0-9a-fA-F]+$/.test(p)) v = parseInt(p.slice(2), 16);
     else if (/^0[0-7]*$/.test(p)) v = parseInt(p, 8);
     else if (/^[1-9][0-9]*$/.test(p)) v = parseInt(p, 10);
     else return undefined;

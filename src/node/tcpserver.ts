@@ -233,9 +233,9 @@ export class TCPServer {
       const stream = this.#tls
         ? new SSLIOStream(sslWrapSocket(connection, this.#tls, { serverSide: true }), options)
         : new IOStream(connection, options);
-      const result = this.handleStream(stream, address);
-      if (result instanceof Promise) {
-        result.catch((e: unknown) => appLog.exception("Exception in callback %r", e, "handleStream"));
+      const result: unknown = this.handleStream(stream, address);
+      if (result !== undefined) {
+        Promise.resolve(result).catch((e: unknown) => appLog.exception("Exception in callback %r", e, "handleStream"));
       }
     } catch (e) {
       appLog.exception("Error in connection callback", e);
