@@ -452,7 +452,10 @@ export class IOStream {
       pending.reject(new StreamClosedError(this.error));
     } else if (this.#buffer.size > this.maxBufferSize) {
       genLog.error("Reached maximum read buffer size");
+      // Fail the read rather than let close() hand a readUntilClose truncated data.
+      this.#pending = undefined;
       this.close(new StreamBufferFullError("Reached maximum read buffer size"));
+      pending.reject(new StreamClosedError(this.error));
     } else {
       this.#flow(true);
     }

@@ -426,6 +426,39 @@ describe("IOStream", () => {
     }
   });
 
+  test("readUntilClose past maxBufferSize rejects instead of returning truncated data", async () => {
+    const [rs, ws] = await pair("plain", { maxBufferSize: 1024 });
+    const log = captureLog(genLog);
+    try {
+      const all = rs.readUntilClose();
+      await ws.write(Buffer.alloc(4000, "x"));
+      ws.close();
+      const err = await expectClosedError(all);
+      expect(err.realError).toBeInstanceOf(StreamBufferFullError);
+    } finally {
+      log.stop();
+    }
+  });
+
+  test("reads and writes left unawaited do not surface as unhandled rejections", async () => {
+    const [rs, ws] = await pair("plain");
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => {
+      unhandled.push(e);
+    };
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      rs.readUntil("never");
+      ws.write(Buffer.alloc(16 * 1024 * 1024));
+      ws.close();
+      rs.close();
+      await sleep(50);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   test("writes beyond maxWriteBufferSize throw StreamBufferFullError", async () => {
     const [rs, ws] = await pair("plain", { maxWriteBufferSize: 1024 * 1024 });
     ws.write(Buffer.alloc(1024 * 1024));
