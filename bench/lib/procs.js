@@ -1,0 +1,91 @@
+// Child processes of the HTTP benchmark: CPU pinning with taskset, benchmark servers that
+// announce their port, and the CPU time a process has used (from /proc, on Linux).
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+
+/** Whether `taskset` can pin processes here (Linux with util-linux, two cores or more). */
+export function canPin() {
+  if (cpus().length < 2) return false;
+  const r = spawnSync("taskset", ["-c", "0", "true"], { stdio: "ignore" });
+  return r.status === 0;
+}
+
+/** Wraps a command so it runs on `cpu` (no wrapping when `cpu` is null). */
+export function pinned(cpu, command, args) {
+  return cpu === null ? [command, args] : ["taskset", ["-c", String(cpu), command, ...args]];
+}
+
+/** Whether an executable is on the PATH. */
+export function onPath(name) {
+  return spawnSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Starts `node <script>` (optionally pinned and with extra node flags) and resolves with
+ * `{ child, port }` once it prints `READY <port>`; rejects if it exits or stays silent for
+ * `timeoutMs`.
+ */
+export function startServer(script, { cpu = null, nodeFlags = [], timeoutMs = 15000 } = {}) {
+  const [cmd, args] = pinned(cpu, process.execPath, [...nodeFlags, script]);
+  const child = spawn(cmd, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`${script}: no READY line within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (err) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(new Error(`${err.message}${stderr ? `\n${stderr}` : ""}`));
+    };
+    child.once("exit", (code) => fail(new Error(`${script} exited with ${code} before it was ready`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners("exit");
+        // Keep draining so a chatty server never blocks on a full pipe.
+        child.stdout.resume();
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+  });
+}
+
+/** Asks a server to exit (SIGTERM → process.exit, so profiles get written); waits up to 5 s. */
+export function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve();
+    }, 5000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+// Clock ticks per second for /proc/<pid>/stat; 100 on every mainstream Linux build.
+const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** User + system CPU seconds used so far by process `pid`, or NaN where /proc is missing. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name may hold spaces; fields after its closing parenthesis are fixed.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return NaN;
+  }
+}
