@@ -63,6 +63,9 @@ const CONNRESET = new Set(["ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT"]);
 
 const noop = (): void => {};
 
+// How long a cleanly closed stream may keep flushing data its peer is slow to read.
+const CLOSE_LINGER_MS = 30_000;
+
 function toError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -275,7 +278,7 @@ export class IOStream {
         }
         if (pos !== undefined) this.#finishRead(pos);
       }
-      this.#socket.destroy();
+      this.#release();
     }
     this.#signalClosed();
   }
@@ -483,6 +486,23 @@ export class IOStream {
     if (!CONNRESET.has(err.code ?? "")) this.logSocketError(err);
     this.close(err);
   };
+
+  // Tornado's write() hands data to the kernel at once, so its close() loses nothing already
+  // written. Node may still hold written data in user space (always briefly with TLS): on
+  // a clean close, let that drain, then close, rather than drop it.
+  #release(): void {
+    const s = this.#socket;
+    if (this.error !== undefined || s.destroyed || s.writableLength === 0) {
+      s.destroy();
+      return;
+    }
+    s.pause();
+    s.destroySoon();
+    // A peer that never reads must not keep the socket open for ever.
+    const timer = setTimeout(() => s.destroy(), CLOSE_LINGER_MS);
+    timer.unref();
+    s.once("close", () => clearTimeout(timer));
+  }
 
   #detach(): void {
     this.#socket.off("data", this.#onData);

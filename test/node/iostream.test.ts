@@ -178,6 +178,16 @@ describe.each<PairKind>(["plain", "tls"])("reading and writing (%s)", (kind) => 
     expect((await within(rs.readBytes(256), 2000)).toString()).toBe("A".repeat(256));
   });
 
+  test("data written just before close() still reaches the peer", async () => {
+    const [rs, ws] = await pair(kind);
+    const size = 8 * 1024 * 1024;
+    ws.write(Buffer.alloc(size, 1));
+    ws.close();
+    expect(ws.closed()).toBe(true);
+    const got = await within(rs.readUntilClose(), 10_000);
+    expect(got.length).toBe(size);
+  });
+
   test("readUntilClose after the peer closed returns the rest", async () => {
     const [rs, ws] = await pair(kind);
     ws.write("1234");
