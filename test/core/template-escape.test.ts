@@ -88,8 +88,10 @@ describe("autoescape", () => {
     expect(new Template("{{ x }}").generate({ x: "<", xhtmlEscape: () => "replaced" })).toBe("replaced");
   });
 
-  test("escape, xhtmlEscape and urlEscape are in every namespace", () => {
+  test("Tornado's escape functions are in every namespace", () => {
     expect(new Template("{% raw escape('<') %} {% raw xhtmlEscape('>') %} {% raw urlEscape('a b') %}").generate()).toBe("&lt; &gt; a+b");
+    expect(new Template("{% raw jsonEncode('</script>') %}|{% raw squeeze(' a  b ') %}").generate()).toBe('"<\\/script>"|a b');
+    expect(new Template("{% raw linkify('see http://x.com') %}").generate()).toBe('see <a href="http://x.com">http://x.com</a>');
   });
 });
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { urlEscape, xhtmlEscape } from "../escape.js";
+import { jsonEncode, linkify, squeeze, urlEscape, xhtmlEscape } from "../escape.js";
 import { TemplateError } from "./errors.js";
 
 /** The names a template reads: values, functions, `_tt_modules`, escape functions. */
@@ -74,13 +74,17 @@ export interface PrecompiledModule {
 
 /**
  * The names every template can read without being given them, as Tornado's
- * `Template.generate` provides `escape`, `xhtml_escape` and `url_escape`. A loader's
- * namespace and the arguments of `generate` override them.
+ * `Template.generate` provides `escape`, `xhtml_escape`, `url_escape`, `json_encode`,
+ * `squeeze` and `linkify`. A loader's namespace and the arguments of `generate` override
+ * them.
  */
 export const DEFAULT_NAMESPACE: Readonly<TemplateNamespace> = Object.freeze({
   escape: xhtmlEscape,
   xhtmlEscape,
   urlEscape,
+  jsonEncode,
+  squeeze,
+  linkify,
 });
 
 const UNKNOWN: object = Object.freeze({ toString: () => "<unknown name>" });
