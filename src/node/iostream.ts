@@ -120,7 +120,12 @@ export class IOStream {
     if (socket.destroyed) queueMicrotask(() => this.close());
   }
 
-  /** The underlying socket. */
+  /**
+   * The underlying socket.
+   *
+   * @example
+   * console.log(stream.socket.remoteAddress);
+   */
   get socket(): net.Socket {
     return this.#socket;
   }
@@ -283,17 +288,32 @@ export class IOStream {
     this.#signalClosed();
   }
 
-  /** Whether the stream is closed. */
+  /**
+   * Whether the stream is closed.
+   *
+   * @example
+   * if (!stream.closed()) stream.write("bye\n");
+   */
   closed(): boolean {
     return this.#closed;
   }
 
-  /** Whether a read is pending. */
+  /**
+   * Whether a read is pending.
+   *
+   * @example
+   * if (!stream.reading()) void stream.readUntil("\n");
+   */
   reading(): boolean {
     return this.#pending !== undefined;
   }
 
-  /** Whether written data is still waiting to be handed to the kernel. */
+  /**
+   * Whether written data is still waiting to be handed to the kernel.
+   *
+   * @example
+   * if (stream.writing()) console.log("peer is reading slowly");
+   */
   writing(): boolean {
     return this.#writes.size > 0;
   }

@@ -35,17 +35,32 @@ export interface BindOptions {
   reusePort?: boolean;
 }
 
-/** Raised for a setting the running platform cannot honour (Tornado raises `ValueError`). */
+/**
+ * Raised for a setting the running platform cannot honour (Tornado raises `ValueError`).
+ *
+ * @example
+ * await bindSockets(8888, "127.0.0.1", { reusePort: true }); // on Node 20: UnsupportedPlatformError
+ */
 export class UnsupportedPlatformError extends Error {
   override name = "UnsupportedPlatformError";
 }
 
-/** Raised by {@link bindUnixSocket} when the path exists and is not a socket. */
+/**
+ * Raised by {@link bindUnixSocket} when the path exists and is not a socket.
+ *
+ * @example
+ * await bindUnixSocket("/etc/passwd"); // NotASocketError: File /etc/passwd exists and is not a socket
+ */
 export class NotASocketError extends Error {
   override name = "NotASocketError";
 }
 
-/** Raised for TLS options that cannot work (a missing certificate file, no certificate). */
+/**
+ * Raised for TLS options that cannot work (a missing certificate file, no certificate).
+ *
+ * @example
+ * new TCPServer({ ssl: { certfile: "missing.pem" } }); // SSLOptionsError: certfile "missing.pem" does not exist
+ */
 export class SSLOptionsError extends Error {
   override name = "SSLOptionsError";
 }
@@ -325,7 +340,12 @@ export abstract class Resolver {
   /** Resolves `host` to a list of addresses, optionally restricted to one family. */
   abstract resolve(host: string, port: number, family?: AddressFamily): Promise<ResolvedAddress[]>;
 
-  /** Releases anything the resolver holds. */
+  /**
+   * Releases anything the resolver holds.
+   *
+   * @example
+   * resolver.close();
+   */
   close(): void {}
 }
 

@@ -63,7 +63,12 @@ export class TCPClient {
     this.#ownResolver = resolver === undefined;
   }
 
-  /** Releases the resolver, if this client created it. */
+  /**
+   * Releases the resolver, if this client created it.
+   *
+   * @example
+   * client.close();
+   */
   close(): void {
     if (this.#ownResolver) this.resolver.close();
   }

@@ -45,12 +45,22 @@ export interface PeerAddress {
 /**
  * Raised by `start(n)` for any `n` other than 1: running several processes needs the
  * process module (`forkProcesses`), which this server does not start on its own.
+ *
+ * @example
+ * server.bind(8888);
+ * server.start(4); // MultiProcessUnavailableError
  */
 export class MultiProcessUnavailableError extends Error {
   override name = "MultiProcessUnavailableError";
 }
 
-/** Raised when `start` is called a second time. */
+/**
+ * Raised when `start` is called a second time.
+ *
+ * @example
+ * await server.start();
+ * server.start(); // TCPServerStateError
+ */
 export class TCPServerStateError extends Error {
   override name = "TCPServerStateError";
 }
