@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { DictLoader } from "../../src/core/template/compiler.js";
+import { DictLoader, ParseError, Template } from "../../src/core/template/compiler.js";
 import {
   BaseTemplate,
   PRECOMPILED_FORMAT,
@@ -67,6 +67,12 @@ describe("PrecompiledLoader", () => {
 
   test("a module of another format is refused", () => {
     expect(() => new PrecompiledLoader({ ...module, format: 99 })).toThrow(TemplateError);
+  });
+
+  test("a compiled template cannot extend a precompiled one: there is no source to inline", () => {
+    const loader = new PrecompiledLoader(module);
+    expect(() => new Template("{% extends 'base.html' %}", { name: "x.html", loader })).toThrow(ParseError);
+    expect(() => new Template("{% include 'part.html' %}", { name: "x.html", loader })).toThrow(/precompiled/);
   });
 
   test("run-time errors name the template and line, as with the compiler", () => {

@@ -220,9 +220,10 @@ export function generateCode(file: ParsedFile, loadFile: FileLoader): GeneratedC
   w.templateStarts.add(renderStart);
   w.raw("function (_tt_ns, _tt_rt) {\n");
   w.raw('  "use strict";\n  const _tt_s = _tt_rt.s, _tt_U = _tt_rt.U, _tt_nf = _tt_rt.nf, _tt_g = _tt_rt.g;\n');
+  w.raw('  let _tt_o = "", _tt_l = 0;\n  try {\n');
+  // Inside the try, so even a namespace getter that throws is reported as a TemplateError.
   const freePoint = w.length;
   w.hoistPoints.set(renderStart, freePoint);
-  w.raw('  let _tt_o = "", _tt_l = 0;\n  try {\n');
   w.location(0);
   w.indent(1);
   generateBody(w, root.body);
@@ -234,11 +235,11 @@ export function generateCode(file: ParsedFile, loadFile: FileLoader): GeneratedC
   const edits: { start: number; end: number; text: string }[] = [];
   if (analysis.free.length > 0) {
     const decls = analysis.free.map((n) => `${n} = _tt_g(_tt_ns, ${JSON.stringify(n)})`);
-    edits.push({ start: freePoint, end: freePoint, text: `  const ${decls.join(", ")};\n` });
+    edits.push({ start: freePoint, end: freePoint, text: `    const ${decls.join(", ")};\n` });
   }
   for (const [start, names] of analysis.hoisted) {
     const at = w.hoistPoints.get(start)!;
-    edits.push({ start: at, end: at, text: `  let ${[...new Set(names)].join(", ")};\n` });
+    edits.push({ start: at, end: at, text: `    let ${[...new Set(names)].join(", ")};\n` });
   }
   edits.push(...analysis.splices);
   // Stable sort: the free-name declarations stay before the hoisted ones at the same point.
