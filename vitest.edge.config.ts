@@ -1,9 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { tc39Decorators } from "./test/tc39-decorators.js";
 
 // Workers-side tests: the same core inside workerd, through the Workers host.
 export default defineConfig({
   plugins: [
+    tc39Decorators(),
     cloudflareTest({
       main: "./test/edge/worker.ts",
       miniflare: {

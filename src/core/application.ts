@@ -20,6 +20,7 @@ import {
   Rule,
   type RuleSpec,
 } from "./routing.js";
+import type { StreamingHandlerClass } from "./decorators.js";
 import { ErrorHandler, type OutputTransform, RequestHandler } from "./web.js";
 
 /** A concrete handler class, as rules name them. */
@@ -53,6 +54,20 @@ export interface ApplicationSettings {
   maxHeaderSize?: number;
   /** Seconds an idle keep-alive connection stays open (default 3600, as Tornado). */
   idleConnectionTimeout?: number;
+  /** Secret for signed cookies: a string, or `{ keyVersion: secret }` with `keyVersion`. */
+  cookieSecret?: string | Uint8Array | Readonly<Record<number, string | Uint8Array>>;
+  /** Which key of a `cookieSecret` map signs new values. */
+  keyVersion?: number;
+  /** Check an XSRF token on POST, PUT, PATCH and DELETE. */
+  xsrfCookies?: boolean;
+  /** XSRF token format: 2 (masked, default) or 1. */
+  xsrfCookieVersion?: 1 | 2;
+  /** Name of the XSRF cookie (default `_xsrf`). */
+  xsrfCookieName?: string;
+  /** Options of the XSRF cookie (e.g. `{ secure: true, sameSite: "Strict" }`). */
+  xsrfCookieKwargs?: import("./cookies.js").CookieOptions;
+  /** Where `@authenticated` sends users who are not signed in. */
+  loginUrl?: string;
   [key: string]: unknown;
 }
 
@@ -104,23 +119,87 @@ export class HandlerDelegate {
     return this.route.handlerClass as unknown as HandlerClass;
   }
 
-  /** Runs the handler. Resolves when its method settles (the response may stay open). */
-  finish(): Promise<void> | void {
+  #handler: RequestHandler | undefined;
+  #prepared: Promise<void> | undefined;
+  #bodyDone: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+
+  /** Whether the handler takes its body in chunks (`streamRequestBody`). */
+  get streamRequestBody(): boolean {
+    return (this.route.handlerClass as StreamingHandlerClass).streamRequestBody === true;
+  }
+
+  #makeHandler(): RequestHandler | undefined {
     const owner = this.route.owner as Application;
-    const request = this.request;
-    let handler: RequestHandler;
     try {
-      handler = new this.handlerClass(owner, request, this.route.initArgs);
+      const handler = new this.handlerClass(owner, this.request, this.route.initArgs);
       handler._start(this.route.initArgs);
+      return handler;
     } catch (e) {
       // A failing constructor or initialize() still gets a proper 500.
-      handler = new RequestHandler(owner, request);
+      const handler = new RequestHandler(owner, this.request);
       handler._start({});
       handler.logException(e);
       handler.sendError(500, { error: e });
+      return undefined;
+    }
+  }
+
+  /** Runs the handler with the whole body in `request.body`. Resolves when its method settles. */
+  finish(): Promise<void> | void {
+    if (this.#bodyDone !== undefined) {
+      this.#bodyDone.resolve();
       return;
     }
-    return handler._execute(owner.makeTransforms(request), this.route.pathArgs, this.route.pathKwargs);
+    const handler = this.#makeHandler();
+    if (handler === undefined) return;
+    return handler._execute((this.route.owner as Application).makeTransforms(this.request), this.route.pathArgs, this.route.pathKwargs);
+  }
+
+  /**
+   * Starts a streaming handler as soon as the headers are in: `prepare()` runs now; the
+   * host then feeds chunks with {@link dataReceived} (after {@link prepared} settles) and
+   * calls {@link finish} when the body is complete, or {@link abortBody} if it fails.
+   */
+  startStreaming(): void {
+    let release!: () => void;
+    this.#prepared = new Promise((r) => (release = r));
+    const done = new Promise<void>((resolve, reject) => (this.#bodyDone = { resolve, reject }));
+    done.catch(() => {});
+    const handler = this.#makeHandler();
+    if (handler === undefined) {
+      release();
+      return;
+    }
+    this.#handler = handler;
+    const run = handler._execute(
+      (this.route.owner as Application).makeTransforms(this.request),
+      this.route.pathArgs,
+      this.route.pathKwargs,
+      { prepared: release, done },
+    );
+    if (run !== undefined) run.catch(() => {});
+  }
+
+  /** Settles once a streaming handler's `prepare()` is done and it can take chunks. */
+  get prepared(): Promise<void> {
+    return this.#prepared ?? Promise.resolve();
+  }
+
+  /** Whether the handler has already finished the response (stop feeding it). */
+  get handlerFinished(): boolean {
+    return this.#handler === undefined || this.#handler.finished;
+  }
+
+  /** Delivers one chunk of the body to a streaming handler. */
+  dataReceived(chunk: Uint8Array): Promise<void> | void {
+    const h = this.#handler;
+    if (h === undefined || h.finished) return;
+    return h.dataReceived(chunk);
+  }
+
+  /** Tells a streaming handler its body failed (client gone, too large). */
+  abortBody(error: unknown): void {
+    this.#bodyDone?.reject(error);
   }
 }
 

@@ -77,3 +77,14 @@ export class MissingArgumentError extends HTTPError {
     this.argName = argName;
   }
 }
+
+/**
+ * The client went away before the request body was complete. A streaming handler waiting
+ * for its body stops quietly, as Tornado's does on `StreamClosedError`.
+ */
+export class ClientDisconnectedError extends Error {
+  override name = "ClientDisconnectedError";
+  constructor(message = "client disconnected before the request body was complete") {
+    super(message);
+  }
+}

@@ -4,8 +4,9 @@
  * @module
  */
 
-import type { Application } from "./application.js";
+import type { Application, HandlerDelegate } from "./application.js";
 import { DEFAULT_LIMITS } from "./application.js";
+import { ClientDisconnectedError, HTTPError } from "./errors.js";
 import { type Chunk, type HTTPConnection, HTTPHeaders, HTTPServerRequest, type ResponseStartLine } from "./httputil.js";
 
 /** How a fetch host describes the request's surroundings. */
@@ -134,6 +135,41 @@ function plainError(status: number, reason: string): Response {
   });
 }
 
+// Feeds a streaming handler chunk by chunk, each awaited: the reader is not pulled faster
+// than the handler consumes.
+async function streamBody(request: Request, delegate: HandlerDelegate, hasBody: boolean, limit: number): Promise<void> {
+  delegate.startStreaming();
+  await delegate.prepared;
+  if (delegate.handlerFinished) return;
+  if (hasBody && request.body !== null) {
+    const reader = request.body.getReader();
+    let n = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        n += value.length;
+        if (n > limit) {
+          await reader.cancel().catch(() => {});
+          delegate.abortBody(new HTTPError(413));
+          return;
+        }
+        const p = delegate.dataReceived(value);
+        if (p !== undefined) await p;
+        if (delegate.handlerFinished) {
+          await reader.cancel().catch(() => {});
+          return;
+        }
+      }
+    } catch {
+      delegate.abortBody(new ClientDisconnectedError());
+      return;
+    }
+  }
+  const run = delegate.finish();
+  if (run !== undefined) run.catch(() => {});
+}
+
 async function readBody(request: Request, limit: number): Promise<Uint8Array | Response> {
   const declared = request.headers.get("Content-Length");
   if (declared !== null && Number(declared) > limit) return plainError(413, "Request Entity Too Large");
@@ -177,26 +213,29 @@ export async function handleFetch(app: Application, request: Request, options: F
   // On Workers the platform sets CF-Connecting-IP itself, so a client cannot forge it.
   const remoteIp = options.remoteIp ?? (isWorkersRuntime() ? (request.headers.get("CF-Connecting-IP") ?? undefined) : undefined);
   const method = request.method;
-  let body: Uint8Array | undefined;
-  if (method !== "GET" && method !== "HEAD" && request.body !== null) {
-    const limit = app.settings.maxBodySize ?? DEFAULT_LIMITS.maxBodySize;
-    const b = await readBody(request, limit);
-    if (b instanceof Response) return b;
-    body = b;
-  }
   const conn = new FetchConnection(method === "HEAD", request.signal);
   const req = new HTTPServerRequest({
     method,
     uri: url.pathname + url.search,
     version: "HTTP/1.1",
     headers,
-    ...(body !== undefined ? { body } : {}),
     ...(remoteIp !== undefined ? { remoteIp } : {}),
     protocol: url.protocol.slice(0, -1),
     host: request.headers.get("Host") ?? url.host,
     connection: conn,
   });
   const delegate = app.startRequest(req);
+  const hasBody = method !== "GET" && method !== "HEAD" && request.body !== null;
+  const limit = app.settings.maxBodySize ?? DEFAULT_LIMITS.maxBodySize;
+  if (delegate.streamRequestBody) {
+    void streamBody(request, delegate, hasBody, limit);
+    return conn.response;
+  }
+  if (hasBody) {
+    const b = await readBody(request, limit);
+    if (b instanceof Response) return b;
+    req.body = b;
+  }
   const run = delegate.finish();
   if (run !== undefined) {
     run.catch(() => {

@@ -19,7 +19,10 @@ export {
   type OutputTransformFactory,
   registerListenHost,
 } from "./application.js";
-export { Finish, HTTPError, type HTTPErrorOptions, MissingArgumentError } from "./errors.js";
+export { ClientDisconnectedError, Finish, HTTPError, type HTTPErrorOptions, MissingArgumentError } from "./errors.js";
+export { CookieError, type CookieOptions, cookieQuote, formatSetCookie } from "./cookies.js";
+export { addslash, authenticated, removeslash, streamRequestBody, type StreamingHandlerClass } from "./decorators.js";
+export * from "./signing.js";
 export * from "./escape.js";
 export { type FetchHandlerOptions } from "./fetch.js";
 export {
@@ -79,6 +82,8 @@ export {
   allowedMethods,
   type ErrorInfo,
   ErrorHandler,
+  type GetSignedCookieOptions,
+  type SignedCookieOptions,
   type HeaderValue,
   type OutputTransform,
   RedirectHandler,

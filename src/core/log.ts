@@ -165,7 +165,8 @@ export class Logger {
       ...(extra !== undefined ? { extra } : {}),
     };
     if (handlersInstalled === 0) {
-      if (level >= LogLevel.WARNING) lastResort(record);
+      // Errors are never silent; access lines wait until logging is enabled.
+      if (level >= LogLevel.WARNING && !this.name.startsWith("cyclone.access")) lastResort(record);
       return;
     }
     for (let l: Logger | undefined = this; l; l = l.propagate ? l.parent : undefined) {

@@ -8,8 +8,8 @@
  */
 
 import type { Application } from "./application.js";
-import { Finish, HTTPError, MissingArgumentError } from "./errors.js";
-import { MalformedEscapeError, urlUnescapeBytes } from "./escape.js";
+import { ClientDisconnectedError, Finish, HTTPError, MissingArgumentError } from "./errors.js";
+import { MalformedEscapeError, urlUnescapeBytes, xhtmlEscape } from "./escape.js";
 import { jsonEncode } from "./escape-json.js";
 import {
   type ArgumentMap,
@@ -23,6 +23,18 @@ import {
   utf8Length,
 } from "./httputil.js";
 import { appLog, genLog } from "./log.js";
+import { type CookieOptions, formatSetCookie } from "./cookies.js";
+import { Locale, parseAcceptLanguage } from "./locale.js";
+import {
+  type CookieSecret,
+  createSignedValue,
+  decodeSignedValue,
+  decodeXsrfToken,
+  encodeXsrfToken,
+  getSignatureKeyVersion,
+  newXsrfToken,
+  xsrfTokensEqual,
+} from "./signing.js";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import type { InitArgs } from "./routing.js";
@@ -49,6 +61,29 @@ const VALID_HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 const ARG_DEFAULT: unique symbol = Symbol("ARG_DEFAULT");
 const NO_TRANSFORMS: readonly OutputTransform[] = [];
+const UNSET: unique symbol = Symbol("UNSET");
+
+/** @internal How a host drives a handler that streams its request body. */
+export interface StreamingBody {
+  /** Called once prepare() has finished (or the request ended early). */
+  prepared(): void;
+  /** Settles when the whole body has been delivered through dataReceived. */
+  readonly done: Promise<void>;
+}
+
+/** Options of `setSignedCookie`: the cookie's options plus the signing version. */
+export interface SignedCookieOptions extends CookieOptions {
+  /** Signed-value format, 2 (default) or 1. */
+  version?: 1 | 2;
+}
+
+/** Options of `getSignedCookie`. */
+export interface GetSignedCookieOptions {
+  /** Oldest accepted signature, in days (default 31). */
+  maxAgeDays?: number;
+  /** Oldest accepted format version (default 1). */
+  minVersion?: 1 | 2;
+}
 
 /**
  * Rewrites a response on its way out (compression, for instance). Tornado's
@@ -104,6 +139,11 @@ export class RequestHandler {
   #autoFinish = true;
   #newCookies: string[] | undefined;
   #transforms: readonly OutputTransform[] = NO_TRANSFORMS;
+  #currentUser: unknown = UNSET;
+  #xsrfToken: string | undefined;
+  #rawXsrf: { version: number | null; token: Uint8Array; timestamp: number } | undefined;
+  #locale: Locale | undefined;
+  #stream: StreamingBody | undefined;
 
   /**
    * Handlers are made by the application, one per request. The constructor only stores
@@ -150,6 +190,14 @@ export class RequestHandler {
 
   /** Called when the client closes the connection before the response finished (long polling). */
   onConnectionClose(): void {}
+
+  /**
+   * Receives a chunk of the request body, for handlers marked `streamRequestBody`. May be
+   * async: the next chunk waits for it (back-pressure).
+   */
+  dataReceived(_chunk: Uint8Array): void | Promise<void> {
+    throw new Error("dataReceived() must be overridden by handlers that stream the request body");
+  }
 
   /** Override to set headers at the start of every response (and after `clear()`). */
   setDefaultHeaders(): void {}
@@ -319,6 +367,191 @@ export class RequestHandler {
   getCookie<D>(name: string, defaultValue?: D): string | D | undefined {
     const v = this.request.cookies[name];
     return v === undefined ? defaultValue : v;
+  }
+
+  /**
+   * Sets a cookie to send with the response. Visible to `getCookie` from the next request.
+   * Values that need it are quoted as Python does, so Tornado and Cyclone read each
+   * other's cookies.
+   * @throws {CookieError} for an illegal name, control characters, or `;` in an attribute.
+   *
+   * @example
+   * this.setCookie("theme", "dark", { expiresDays: 365, httpOnly: true, sameSite: "Lax" });
+   */
+  setCookie(name: string, value: string, options: CookieOptions = {}): void {
+    this.addSetCookie(formatSetCookie(name, value, options), name);
+  }
+
+  /** Deletes a cookie (same `path` and `domain` as when it was set). */
+  clearCookie(name: string, options: Omit<CookieOptions, "expires" | "maxAge" | "expiresDays"> = {}): void {
+    this.setCookie(name, "", { ...options, expires: new Date(Date.now() - 365 * 86_400_000) });
+  }
+
+  /** Deletes every cookie the client sent. */
+  clearAllCookies(options: Omit<CookieOptions, "expires" | "maxAge" | "expiresDays"> = {}): void {
+    for (const name of Object.keys(this.request.cookies)) this.clearCookie(name, options);
+  }
+
+  /**
+   * Throws unless the application has the named setting, as Tornado's `require_setting`.
+   * @throws {Error} naming the setting and the feature that needs it.
+   */
+  requireSetting(name: string, feature = "this feature"): void {
+    if (this.settings[name] === undefined || this.settings[name] === null) {
+      throw new Error(`You must define the '${name}' setting in your application to use ${feature}`);
+    }
+  }
+
+  /**
+   * Signs `value` with the `cookieSecret` setting (Tornado's format: a value Tornado signs
+   * with the same secret verifies here, and the reverse).
+   */
+  createSignedValue(name: string, value: string | Uint8Array, version?: 1 | 2): string {
+    this.requireSetting("cookieSecret", "secure cookies");
+    const keyVersion = this.settings["keyVersion"];
+    return createSignedValue(this.settings["cookieSecret"] as CookieSecret, name, value, {
+      ...(version !== undefined ? { version } : {}),
+      ...(typeof keyVersion === "number" ? { keyVersion } : {}),
+    });
+  }
+
+  /**
+   * Signs and timestamps a cookie so it cannot be forged (default: expires in 30 days).
+   * Read it back with {@link getSignedCookie}.
+   *
+   * @example
+   * this.setSignedCookie("user", "alice");
+   */
+  setSignedCookie(name: string, value: string | Uint8Array, options: SignedCookieOptions = {}): void {
+    const { version, ...cookieOptions } = options;
+    cookieOptions.expiresDays ??= 30;
+    this.setCookie(name, this.createSignedValue(name, value, version), cookieOptions);
+  }
+
+  /**
+   * The value of a signed cookie if it verifies and is young enough, else `null`. Pass
+   * `value` to check a signed value from elsewhere (a header, say).
+   */
+  getSignedCookie(name: string, value?: string, options: GetSignedCookieOptions = {}): string | null {
+    this.requireSetting("cookieSecret", "secure cookies");
+    return decodeSignedValue(this.settings["cookieSecret"] as CookieSecret, name, value ?? this.getCookie(name), {
+      maxAgeDays: options.maxAgeDays ?? 31,
+      ...(options.minVersion !== undefined ? { minVersion: options.minVersion } : {}),
+    });
+  }
+
+  /** The key version a signed cookie was signed with, or `null`. */
+  getSignedCookieKeyVersion(name: string, value?: string): number | null {
+    this.requireSetting("cookieSecret", "secure cookies");
+    const v = value ?? this.getCookie(name);
+    return v === undefined ? null : getSignatureKeyVersion(v);
+  }
+
+  /**
+   * The signed-in user, from `getCurrentUser()` (resolved before `prepare`, sync or
+   * async). Assign it to set it yourself.
+   */
+  get currentUser(): unknown {
+    if (this.#currentUser === UNSET) {
+      const u = this.getCurrentUser();
+      if (isPromiseLike(u)) throw new Error("getCurrentUser() is async: read currentUser after prepare() starts");
+      this.#currentUser = u;
+    }
+    return this.#currentUser;
+  }
+  set currentUser(user: unknown) {
+    this.#currentUser = user;
+  }
+
+  /**
+   * Override to say who is signed in (usually from a signed cookie). May be async: Cyclone
+   * resolves it before `prepare()`. Return a falsy value for nobody.
+   *
+   * @example
+   * override getCurrentUser() { return this.getSignedCookie("user"); }
+   */
+  getCurrentUser(): unknown {
+    return null;
+  }
+
+  /** The URL `@authenticated` redirects to: the `loginUrl` setting. */
+  getLoginUrl(): string {
+    this.requireSetting("loginUrl", "@authenticated");
+    return String(this.settings["loginUrl"]);
+  }
+
+  /**
+   * The XSRF token for this user, setting the `_xsrf` cookie if the client has none. Put
+   * it in forms (`xsrfFormHtml()`) or send it as `X-XSRFToken`.
+   */
+  get xsrfToken(): string {
+    if (this.#xsrfToken === undefined) {
+      const raw = this.#getRawXsrfToken();
+      const version = (this.settings["xsrfCookieVersion"] as number | undefined) ?? 2;
+      if (version !== 1 && version !== 2) throw new Error(`unknown xsrf cookie version ${version}`);
+      this.#xsrfToken = encodeXsrfToken(raw.token, { version, timestamp: raw.timestamp });
+      if (raw.version === null) {
+        const kwargs: CookieOptions = { ...((this.settings["xsrfCookieKwargs"] as CookieOptions | undefined) ?? {}) };
+        if (this.currentUser && kwargs.expiresDays === undefined) kwargs.expiresDays = 30;
+        this.setCookie((this.settings["xsrfCookieName"] as string | undefined) ?? "_xsrf", this.#xsrfToken, kwargs);
+      }
+    }
+    return this.#xsrfToken;
+  }
+
+  #getRawXsrfToken(): { version: number | null; token: Uint8Array; timestamp: number } {
+    if (this.#rawXsrf === undefined) {
+      const cookie = this.getCookie((this.settings["xsrfCookieName"] as string | undefined) ?? "_xsrf");
+      const decoded = cookie ? decodeXsrfToken(cookie) : null;
+      this.#rawXsrf =
+        decoded !== null && decoded.token.length > 0
+          ? decoded
+          : { version: null, token: newXsrfToken(), timestamp: Math.floor(Date.now() / 1000) };
+    }
+    return this.#rawXsrf;
+  }
+
+  /**
+   * Checks that the `_xsrf` argument (or `X-XSRFToken` / `X-CSRFToken` header) matches the
+   * `_xsrf` cookie. Runs before `prepare` for POST, PUT, PATCH and DELETE when the
+   * `xsrfCookies` setting is on. Override to change the policy.
+   * @throws {HTTPError} 403 when missing or wrong.
+   */
+  checkXsrfCookie(): void {
+    const token =
+      this.getArgument("_xsrf", null) || this.request.headers.get("X-Xsrftoken") || this.request.headers.get("X-Csrftoken");
+    if (!token) throw new HTTPError(403, "'_xsrf' argument missing from POST");
+    const decoded = decodeXsrfToken(token);
+    const expected = this.#getRawXsrfToken().token;
+    if (decoded === null || decoded.token.length === 0) throw new HTTPError(403, "'_xsrf' argument has invalid format");
+    if (!xsrfTokensEqual(decoded.token, expected)) throw new HTTPError(403, "XSRF cookie does not match POST argument");
+  }
+
+  /** A hidden form field carrying the XSRF token: `<input type="hidden" name="_xsrf" value="…"/>`. */
+  xsrfFormHtml(): string {
+    return `<input type="hidden" name="_xsrf" value="${xhtmlEscape(this.xsrfToken)}"/>`;
+  }
+
+  /**
+   * The user's locale: `getUserLocale()` if it gives one, else from `Accept-Language`.
+   */
+  get locale(): Locale {
+    return (this.#locale ??= this.getUserLocale() ?? this.getBrowserLocale());
+  }
+  set locale(value: Locale) {
+    this.#locale = value;
+  }
+
+  /** Override to choose the locale from the user's settings; `null` uses the browser's. */
+  getUserLocale(): Locale | null {
+    return null;
+  }
+
+  /** The locale from the `Accept-Language` header, or `Locale.get(defaultCode)`. */
+  getBrowserLocale(defaultCode = "en_US"): Locale {
+    const header = this.request.headers.get("Accept-Language");
+    const codes = header === undefined ? [] : parseAcceptLanguage(header);
+    return codes.length > 0 ? Locale.get(...codes) : Locale.get(defaultCode);
   }
 
   /** Adds a ready-made `Set-Cookie` value to send with the headers (cookie helpers use it). */
@@ -587,19 +820,46 @@ export class RequestHandler {
     transforms: readonly OutputTransform[],
     pathArgs: Array<string | undefined>,
     pathKwargs: Record<string, string>,
+    stream?: StreamingBody,
   ): Promise<void> | void {
     this.#transforms = transforms;
+    this.#stream = stream;
     try {
       const ctor = this.constructor as typeof RequestHandler;
       const method = this.request.method;
       if (!ctor.SUPPORTED_METHODS.includes(method)) {
         throw new HTTPError(405, null, { headers: { Allow: allowedMethods(ctor).join(", ") } });
       }
-      this.#parseBody();
+      if (stream === undefined) this.#parseBody();
       this.pathArgs = pathArgs.map((a) => (a === undefined ? undefined : this.decodeArgument(unescapePath(a))));
       const kw: Record<string, string> = {};
       for (const k in pathKwargs) kw[k] = this.decodeArgument(unescapePath(pathKwargs[k]!), k);
       this.pathKwargs = kw;
+      if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && this.settings["xsrfCookies"]) {
+        this.checkXsrfCookie();
+      }
+      // An async getCurrentUser is resolved before prepare(), Tornado's recommended pattern.
+      if (this.getCurrentUser !== RequestHandler.prototype.getCurrentUser && this.#currentUser === UNSET) {
+        const u = this.getCurrentUser();
+        if (isPromiseLike(u)) {
+          return (u as Promise<unknown>).then(
+            (user) => {
+              this.#currentUser = user;
+              return this.#runPrepare();
+            },
+            (e: unknown) => this.#handleRequestException(e),
+          );
+        }
+        this.#currentUser = u;
+      }
+      return this.#runPrepare();
+    } catch (e) {
+      this.#handleRequestException(e);
+    }
+  }
+
+  #runPrepare(): Promise<void> | void {
+    try {
       const p = this.prepare();
       if (isPromiseLike(p)) return (p as Promise<void>).then(() => this.#runMethod(), (e: unknown) => this.#handleRequestException(e));
       return this.#runMethod();
@@ -609,6 +869,23 @@ export class RequestHandler {
   }
 
   #runMethod(): Promise<void> | void {
+    const stream = this.#stream;
+    if (stream !== undefined) {
+      this.#stream = undefined;
+      stream.prepared();
+      if (this.#finished) return;
+      return stream.done.then(
+        () => this.#runMethod(),
+        (e: unknown) => {
+          if (!(e instanceof ClientDisconnectedError)) return this.#handleRequestException(e);
+          // Nobody is left to answer: release the connection without an error page.
+          if (!this.#finished) {
+            this.#finished = true;
+            this.request.connection?.abort();
+          }
+        },
+      );
+    }
     if (this.#finished) return;
     try {
       const name = this.request.method.toLowerCase() as (typeof VERBS)[number];
@@ -643,6 +920,10 @@ export class RequestHandler {
   }
 
   #handleRequestException(e: unknown): void {
+    // A streaming host waits for prepare(); an error before it must release the host too.
+    const stream = this.#stream;
+    this.#stream = undefined;
+    stream?.prepared();
     try {
       if (e instanceof Finish) {
         if (!this.#finished) void this.finish(e.chunk);

@@ -14,7 +14,10 @@ import { isIP } from "node:net";
 import {
   type Application,
   type Chunk,
+  ClientDisconnectedError,
   DEFAULT_LIMITS,
+  type HandlerDelegate,
+  HTTPError,
   type HTTPConnection,
   HTTPHeaders,
   HTTPServerRequest,
@@ -228,7 +231,12 @@ export class HTTPServer implements ListeningServer {
 
     const delegate = this.application.startRequest(request);
     const length = cl.length === 1 ? Number(cl[0]) : 0;
-    if (length === 0 && !headers.has("Transfer-Encoding")) {
+    const hasBody = length > 0 || headers.has("Transfer-Encoding");
+    if (delegate.streamRequestBody) {
+      void this.#streamBody(req, res, delegate, hasBody);
+      return;
+    }
+    if (!hasBody) {
       this.#run(delegate.finish.bind(delegate));
       return;
     }
@@ -255,6 +263,44 @@ export class HTTPServer implements ListeningServer {
     });
     req.on("error", () => res.destroy());
   };
+
+  // A streaming handler sees prepare() at once, then each chunk as it arrives; the socket
+  // is paused while the handler works on a chunk, so a large upload never piles up here.
+  async #streamBody(req: http.IncomingMessage, res: http.ServerResponse, delegate: HandlerDelegate, hasBody: boolean): Promise<void> {
+    req.pause();
+    delegate.startStreaming();
+    await delegate.prepared;
+    if (delegate.handlerFinished) {
+      req.resume();
+      return;
+    }
+    const limit = this.#maxBodySize;
+    let received = 0;
+    try {
+      if (hasBody) {
+        for await (const chunk of req as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          if (received > limit) {
+            res.shouldKeepAlive = false;
+            delegate.abortBody(new HTTPError(413));
+            req.destroy();
+            return;
+          }
+          const p = delegate.dataReceived(chunk);
+          if (p !== undefined) await p;
+          if (delegate.handlerFinished) return;
+        }
+      }
+    } catch {
+      delegate.abortBody(new ClientDisconnectedError());
+      return;
+    }
+    if (req.readableAborted || (req.complete === false && hasBody)) {
+      delegate.abortBody(new ClientDisconnectedError());
+      return;
+    }
+    this.#run(delegate.finish.bind(delegate));
+  }
 
   #run(fn: () => Promise<void> | void): void {
     try {

@@ -16,6 +16,10 @@ export { HTTPServer, type HTTPServerOptions } from "./httpserver.js";
 export * from "./ioloop.js";
 export * from "./executor.js";
 export * from "./loop-handle.js";
+export * from "./iostream.js";
+export * from "./tcpserver.js";
+export * from "./tcpclient.js";
+export * from "./netutil.js";
 // The Node loadTranslations also reads a directory of CSV files; it overrides the core one.
 export { decodeTranslationFile, loadTranslations, type LoadTranslationsOptions } from "./locale.js";
 

@@ -11,6 +11,7 @@ import {
   RequestHandler,
   url,
 } from "../../src/core/index.js";
+import { makeWebApp } from "./web-app.js";
 
 class HelloHandler extends RequestHandler {
   override get() {
@@ -282,6 +283,7 @@ export function makeBehaviourApp(): Application {
       ["/info", RequestInfoHandler],
       ["/body", BodyEchoHandler],
       ["/nested/.*", nested],
+      ["/w/.*", makeWebApp()],
       ["/first-match", HelloHandler],
       ["/first-.*", ErrorHandler, { statusCode: 500 }],
     ],

@@ -1,6 +1,7 @@
 /** The behaviour suite against the Workers host, inside workerd. */
 import { SELF } from "cloudflare:test";
 import { type BehaviourClient, defineBehaviourSuite } from "../behaviour/suite.js";
+import { defineWebSuite } from "../behaviour/web-suite.js";
 
 const client: BehaviourClient = {
   hostKind: "edge",
@@ -11,3 +12,4 @@ const client: BehaviourClient = {
 };
 
 defineBehaviourSuite(() => client);
+defineWebSuite(() => client);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from "vitest";
 import { HTTPServer } from "../../src/node/index.js";
 import { makeBehaviourApp } from "../behaviour/app.js";
 import { type BehaviourClient, defineBehaviourSuite } from "../behaviour/suite.js";
+import { defineWebSuite } from "../behaviour/web-suite.js";
 
 let server: HTTPServer;
 let base = "";
@@ -42,3 +43,4 @@ const client: BehaviourClient = {
 };
 
 defineBehaviourSuite(() => client);
+defineWebSuite(() => client);
