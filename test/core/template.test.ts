@@ -27,6 +27,15 @@ describe("expressions", () => {
     );
   });
 
+  test("a bytes value is output as UTF-8 text (Tornado's test_bytes)", () => {
+    expect(render("Hello {{ name }}!", { name: new TextEncoder().encode("B\u00e9n") })).toBe("Hello B\u00e9n!");
+  });
+
+  test("an apply function may return bytes (Tornado's test_bytes_apply)", () => {
+    const up = (s: string): Uint8Array => new TextEncoder().encode(s.toUpperCase());
+    expect(render("{% apply up %}foo \u00e9{% end %}", { up })).toBe("FOO \u00c9");
+  });
+
   test("a sequence expression outputs its last value", () => {
     expect(render("{{ 1, 2 }}")).toBe("2");
   });

@@ -73,11 +73,12 @@ export function checkExpression(code: string, origin: CodeOrigin): void {
 
 function forTargetEnd(target: string): boolean {
   // Parse the target where it will stand; it must be all of the for-of's left side.
-  const source = `for (${target} of _);`;
+  const prefix = "for (";
+  const source = `${prefix}${target} of _);`;
   try {
     const program = parse(source, CHECK_OPTIONS);
     const loop = program.body[0];
-    return program.body.length === 1 && loop?.type === "ForOfStatement" && loop.left.type !== "VariableDeclaration" && loop.left.end === 5 + target.length;
+    return program.body.length === 1 && loop?.type === "ForOfStatement" && loop.left.type !== "VariableDeclaration" && loop.left.end === prefix.length + target.length;
   } catch {
     return false;
   }
@@ -125,11 +126,12 @@ export function splitFor(spec: string, origin: CodeOrigin): { target: string; it
 
 /** Checks an `{% except binding %}` binding: a name or a destructuring pattern. */
 export function checkCatchBinding(binding: string, origin: CodeOrigin): void {
-  const source = `try {} catch (${binding}) {}`;
+  const prefix = "try {} catch (";
+  const source = `${prefix}${binding}) {}`;
   try {
     const program = parse(source, OPTIONS);
     const stmt = program.body[0];
-    if (program.body.length === 1 && stmt?.type === "TryStatement" && stmt.handler?.param?.end === 14 + binding.length) return;
+    if (program.body.length === 1 && stmt?.type === "TryStatement" && stmt.handler?.param?.end === prefix.length + binding.length) return;
   } catch {
     // reported below
   }

@@ -26,7 +26,7 @@ export type TemplateLocation = readonly [filename: string, lineno: number, via: 
  * (`_tt_rt.s`, `_tt_rt.g`...); users never call them.
  */
 export interface RenderHelpers {
-  /** Converts an expression's value to a string, as `String(value)`. */
+  /** Converts an expression's value to a string: `String(value)`, UTF-8 for bytes. */
   readonly s: (value: unknown) => string;
   /** The marker for a name found neither in the namespace nor in `globalThis`. */
   readonly U: object;
@@ -89,8 +89,13 @@ export const DEFAULT_NAMESPACE: Readonly<TemplateNamespace> = Object.freeze({
 
 const UNKNOWN: object = Object.freeze({ toString: () => "<unknown name>" });
 
+const decoder = new TextDecoder();
+
 function toText(value: unknown): string {
-  return typeof value === "string" ? value : String(value);
+  if (typeof value === "string") return value;
+  // Bytes are text, as Tornado outputs a bytes value as is rather than its repr.
+  if (value instanceof Uint8Array) return decoder.decode(value);
+  return String(value);
 }
 
 function notFound(name: string): never {

@@ -157,7 +157,8 @@ export function analyzeScopes(code: string, templateStarts: ReadonlySet<number>)
       inner.names.add(id["name"] as string);
     }
     visit(child(node, "superClass"), scope);
-    for (const member of children(child(node, "body") ?? { type: "", start: 0, end: 0 }, "body")) {
+    const body = child(node, "body");
+    for (const member of body ? children(body, "body") : []) {
       if (!member) continue;
       if (member["computed"]) visit(child(member, "key"), inner);
       if (member.type === "StaticBlock") {
