@@ -26,6 +26,7 @@ import {
   type ResponseStartLine,
 } from "../core/index.js";
 import { genLog } from "../core/log.js";
+import { serveUpgrade } from "./websocket.js";
 
 /** Options of {@link HTTPServer}, with Tornado's names and defaults. */
 export interface HTTPServerOptions {
@@ -164,12 +165,25 @@ export class HTTPServer implements ListeningServer {
     this.#maxBodySize = options.maxBodySize ?? s.maxBodySize ?? DEFAULT_LIMITS.maxBodySize;
     this.#noKeepAlive = options.noKeepAlive ?? false;
     const maxHeaderSize = options.maxHeaderSize ?? s.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
-    this.server = http.createServer({ maxHeaderSize, requireHostHeader: false, joinDuplicateHeaders: false }, this.#onRequest);
+    const headerTimeout = (options.headerTimeout ?? 60) * 1000;
+    const bodyTimeout = (options.bodyTimeout ?? 300) * 1000;
+    this.server = http.createServer(
+      {
+        maxHeaderSize,
+        requireHostHeader: false,
+        joinDuplicateHeaders: false,
+        // Node checks the header and request timeouts on this interval (30 s by default,
+        // which would let a slow client hold a socket far past the limit).
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, headerTimeout / 4, bodyTimeout / 4)),
+      },
+      this.#onRequest,
+    );
     const idle = options.idleConnectionTimeout ?? s.idleConnectionTimeout ?? DEFAULT_LIMITS.idleConnectionTimeout;
     this.server.keepAliveTimeout = idle * 1000;
-    this.server.headersTimeout = (options.headerTimeout ?? 60) * 1000;
-    this.server.requestTimeout = (options.bodyTimeout ?? 300) * 1000;
+    this.server.headersTimeout = headerTimeout;
+    this.server.requestTimeout = bodyTimeout;
     this.server.on("clientError", onClientError);
+    this.server.on("upgrade", this.#onUpgrade);
   }
 
   /** Starts listening; resolves once bound. `port` 0 picks a free port. */
@@ -202,6 +216,11 @@ export class HTTPServer implements ListeningServer {
   closeAllConnections(): void {
     this.server.closeAllConnections();
   }
+
+  // Requests with an Upgrade header (WebSockets) leave node:http's parser; route them too.
+  #onUpgrade = (req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): void => {
+    serveUpgrade(this, req, socket, head, this.#xheaders ? (r) => this.#applyXheaders(r) : undefined);
+  };
 
   #onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const raw = req.rawHeaders;
