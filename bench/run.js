@@ -21,7 +21,8 @@
 //   BENCH_CONNECTIONS=64   concurrent keep-alive connections
 //   BENCH_THREADS=1        load-generator threads
 //   BENCH_TOOL=wrk         force wrk or autocannon
-//   BENCH_SERVERS=a,b      only these servers (node-http is always kept as the baseline)
+//   BENCH_SERVERS=a,b      only these servers (node-http is always kept as the baseline);
+//                          `cyclone-noetag` (Cyclone with ETags off) runs only when named here
 //   BENCH_ROUTING=0        skip the routing benchmark
 //   BENCH_PROFILE=cyclone  run that server under `node --cpu-prof`; profiles go to bench/results/
 //   BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1   the cores to pin to
@@ -45,6 +46,8 @@ const SERVERS = [
   { name: "fastify", label: "Fastify 5" },
   { name: "hono", label: "Hono (@hono/node-server)" },
   { name: "express", label: "Express 5" },
+  // Diagnostic only: run when BENCH_SERVERS names it.
+  { name: "cyclone-noetag", label: "Cyclone, ETag off", optIn: true },
 ];
 
 function num(name, fallback) {
@@ -120,7 +123,10 @@ async function main() {
   const serverCpu = pin ? cpuIndex("BENCH_SERVER_CPU", 0) : null;
   const loadCpu = pin ? cpuIndex("BENCH_LOAD_CPU", 1) : null;
   const wanted = env.BENCH_SERVERS ? new Set(["node-http", ...env.BENCH_SERVERS.split(",").map((s) => s.trim())]) : null;
-  const servers = SERVERS.filter((s) => wanted === null || wanted.has(s.name));
+  const servers = SERVERS.filter((s) => (wanted === null ? !s.optIn : wanted.has(s.name)));
+  for (const name of wanted ?? []) {
+    if (!SERVERS.some((s) => s.name === name)) throw new Error(`BENCH_SERVERS: unknown server ${JSON.stringify(name)}; known: ${SERVERS.map((s) => s.name).join(", ")}`);
+  }
   const profile = env.BENCH_PROFILE ?? "";
   const profileDir = join(here, "results");
 

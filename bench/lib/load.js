@@ -51,7 +51,7 @@ export const tools = {
       try {
         await run("wrk", ["-v"]);
       } catch (e) {
-        return /^(wrk \S+)/m.exec(e.message)?.[1] ?? "wrk";
+        return /(wrk \S+) \[/.exec(e.message)?.[1] ?? "wrk";
       }
       return "wrk";
     },
