@@ -21,6 +21,7 @@ import {
   type RuleSpec,
 } from "./routing.js";
 import type { StreamingHandlerClass } from "./decorators.js";
+import { gzipTransform } from "./gzip.js";
 import { ErrorHandler, type OutputTransform, RequestHandler } from "./web.js";
 
 /** A concrete handler class, as rules name them. */
@@ -68,6 +69,8 @@ export interface ApplicationSettings {
   xsrfCookieKwargs?: import("./cookies.js").CookieOptions;
   /** Where `@authenticated` sends users who are not signed in. */
   loginUrl?: string;
+  /** Compress responses with gzip for clients that accept it (Tornado's `compress_response`). */
+  compressResponse?: boolean;
   [key: string]: unknown;
 }
 
@@ -238,6 +241,7 @@ export class Application implements Router, RouteOwner {
       s.serveTraceback ??= true;
     }
     this.settings = s;
+    if (s.compressResponse || s["gzip"]) this.transforms.push(gzipTransform);
     this.wildcardRouter = new ReversibleRuleRouter(handlers);
     this.defaultRouter = new ReversibleRuleRouter([new Rule(new AnyMatches(), this.wildcardRouter)]);
   }

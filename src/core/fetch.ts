@@ -80,11 +80,18 @@ class FetchConnection implements HTTPConnection {
     this.#writer = writable.getWriter();
     this.#writer.closed.catch(() => this.#clientGone());
     const status = this.#start!.code;
-    const body = this.#isHead || NULL_BODY_STATUS.has(status) ? null : readable;
+    const body = this.#isHead || NULL_BODY_STATUS.has(status) ? null : this.#encode(readable);
     this.#resolve(new Response(body, { status, statusText: this.#start!.reason, headers: toWebHeaders(this.#headers!) }));
     const first = this.#first;
     this.#first = undefined;
     if (first !== undefined && first.length > 0) void this.#writer.write(toBytes(first)).catch(() => {});
+  }
+
+  // On Workers the runtime compresses a body whose Content-Encoding is gzip by itself;
+  // elsewhere the standard CompressionStream does it.
+  #encode(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    if (this.#start?.contentEncoding !== "gzip" || isWorkersRuntime()) return body;
+    return body.pipeThrough(new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
   }
 
   write(chunk: Chunk): Promise<void> {
@@ -103,9 +110,12 @@ class FetchConnection implements HTTPConnection {
     }
     const status = this.#start?.code ?? 200;
     const first = this.#first;
-    const body = this.#isHead || NULL_BODY_STATUS.has(status) || first === undefined || first.length === 0 ? null : first;
+    let body: BodyInit | null = this.#isHead || NULL_BODY_STATUS.has(status) || first === undefined || first.length === 0 ? null : (first as BodyInit);
+    if (body !== null && this.#start?.contentEncoding === "gzip" && !isWorkersRuntime()) {
+      body = this.#encode(new Response(body).body!);
+    }
     this.#resolve(
-      new Response(body as BodyInit | null, {
+      new Response(body, {
         status,
         statusText: this.#start?.reason ?? "OK",
         headers: this.#headers ? toWebHeaders(this.#headers) : undefined,

@@ -198,6 +198,11 @@ export interface ResponseStartLine {
   readonly version: string;
   readonly code: number;
   readonly reason: string;
+  /**
+   * When set, the host compresses the body with this coding; the core has already set
+   * `Content-Encoding` and removed `Content-Length`.
+   */
+  readonly contentEncoding?: "gzip";
 }
 
 /** A chunk of response body: text (sent as UTF-8) or bytes. */

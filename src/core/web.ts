@@ -20,6 +20,7 @@ import {
   HTTPHeaders,
   parseUrlencodedBody,
   RESPONSES,
+  type ResponseStartLine,
   utf8Length,
 } from "./httputil.js";
 import { appLog, genLog } from "./log.js";
@@ -94,6 +95,11 @@ export interface OutputTransform {
   transformFirstChunk(statusCode: number, headers: HTTPHeaders, chunk: Chunk, finishing: boolean): [number, Chunk];
   /** Sees every later chunk. */
   transformChunk(chunk: Chunk, finishing: boolean): Chunk;
+  /**
+   * A content coding the host must apply to the body (set by the first chunk). The core
+   * only decides; the host compresses with its runtime's encoder.
+   */
+  readonly contentEncoding?: "gzip" | undefined;
 }
 
 function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
@@ -637,12 +643,18 @@ export class RequestHandler {
     const transforms = this.#transforms;
     if (!this.#headersWritten) {
       this.#headersWritten = true;
+      let contentEncoding: "gzip" | undefined;
       for (const t of transforms) {
         [this.#statusCode, chunk] = t.transformFirstChunk(this.#statusCode, this.#headers, chunk, last);
+        contentEncoding ??= t.contentEncoding;
       }
       if (this.request.method === "HEAD") chunk = "";
       if (this.#newCookies) for (const c of this.#newCookies) this.#headers.add("Set-Cookie", c);
-      return conn.writeHeaders({ version: "HTTP/1.1", code: this.#statusCode, reason: this.#reason }, this.#headers, chunk, last);
+      const startLine: ResponseStartLine =
+        contentEncoding === undefined
+          ? { version: "HTTP/1.1", code: this.#statusCode, reason: this.#reason }
+          : { version: "HTTP/1.1", code: this.#statusCode, reason: this.#reason, contentEncoding };
+      return conn.writeHeaders(startLine, this.#headers, chunk, last);
     }
     for (const t of transforms) chunk = t.transformChunk(chunk, last);
     if (this.request.method === "HEAD" || chunk.length === 0) return RESOLVED;

@@ -11,6 +11,7 @@
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { isIP } from "node:net";
+import * as zlib from "node:zlib";
 import {
   type Application,
   type Chunk,
@@ -49,6 +50,8 @@ export interface HTTPServerOptions {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+// Tornado's GZipContentEncoding.GZIP_LEVEL.
+const GZIP_LEVEL = 6;
 
 function errorPage(status: number): string {
   const reason = RESPONSES[status] ?? "Unknown";
@@ -76,12 +79,19 @@ class NodeConnection implements HTTPConnection {
   #pending: Chunk | undefined;
   #closeCallback: (() => void) | null = null;
   #listening = false;
+  #gzip: zlib.Gzip | undefined;
 
   constructor(res: http.ServerResponse) {
     this.#res = res;
   }
 
   writeHeaders(startLine: ResponseStartLine, headers: HTTPHeaders, chunk?: Chunk, last?: boolean): Promise<void> {
+    const gzip = startLine.contentEncoding === "gzip";
+    if (gzip && last) {
+      // A finished body is compressed in one go, so it keeps an exact Content-Length.
+      chunk = zlib.gzipSync(chunk ?? "", { level: GZIP_LEVEL });
+      headers.set("Content-Length", String(chunk.length));
+    }
     const out: Record<string, string | string[]> = {};
     // The object form takes Node's fast path in writeHead (no per-header setHeader calls).
     headers.forEachList((name, values) => {
@@ -92,6 +102,14 @@ class NodeConnection implements HTTPConnection {
       this.#pending = chunk;
       return RESOLVED;
     }
+    if (gzip) {
+      // A streamed body goes through one gzip stream; each write is flushed through it so
+      // the client sees every chunk when the handler flushes it, as Tornado does.
+      this.#gzip = zlib.createGzip({ level: GZIP_LEVEL });
+      this.#gzip.on("data", (c: Buffer) => this.#res.write(c));
+      this.#gzip.on("end", () => this.#res.end());
+      this.#gzip.on("error", () => this.#res.destroy());
+    }
     if (chunk !== undefined && chunk.length > 0) return this.write(chunk);
     // Send the head now, not with the first chunk: a streaming client may wait on it.
     this.#res.flushHeaders();
@@ -101,7 +119,18 @@ class NodeConnection implements HTTPConnection {
   write(chunk: Chunk): Promise<void> {
     const res = this.#res;
     if (res.destroyed) return RESOLVED;
+    const gz = this.#gzip;
+    if (gz !== undefined) {
+      gz.write(chunk);
+      return new Promise((resolve) => gz.flush(zlib.constants.Z_SYNC_FLUSH, () => this.#drained().then(resolve)));
+    }
     if (res.write(chunk)) return RESOLVED;
+    return this.#drained();
+  }
+
+  #drained(): Promise<void> {
+    const res = this.#res;
+    if (!res.writableNeedDrain || res.destroyed) return RESOLVED;
     return new Promise((resolve) => {
       const done = () => {
         res.off("drain", done);
@@ -114,6 +143,10 @@ class NodeConnection implements HTTPConnection {
   }
 
   finish(): void {
+    if (this.#gzip !== undefined) {
+      this.#gzip.end();
+      return;
+    }
     const p = this.#pending;
     this.#pending = undefined;
     if (p !== undefined && p.length > 0) this.#res.end(p);

@@ -11,7 +11,7 @@ import {
   RequestHandler,
   url,
 } from "../../src/core/index.js";
-import { makeWebApp } from "./web-app.js";
+import { makeGzipApp, makeWebApp } from "./web-app.js";
 
 class HelloHandler extends RequestHandler {
   override get() {
@@ -284,6 +284,7 @@ export function makeBehaviourApp(): Application {
       ["/body", BodyEchoHandler],
       ["/nested/.*", nested],
       ["/w/.*", makeWebApp()],
+      ["/gz/.*", makeGzipApp()],
       ["/first-match", HelloHandler],
       ["/first-.*", ErrorHandler, { statusCode: 500 }],
     ],

@@ -131,6 +131,42 @@ class LocaleHandler extends RequestHandler {
   }
 }
 
+const LONG_TEXT = "Compressible text. ".repeat(200);
+
+class BigTextHandler extends RequestHandler {
+  override get() {
+    const kind = this.getArgument("kind", "text");
+    if (kind === "json") this.write({ text: LONG_TEXT });
+    else if (kind === "png") {
+      this.setHeader("Content-Type", "image/png");
+      this.write(LONG_TEXT);
+    } else if (kind === "small") this.write("short");
+    else this.write(LONG_TEXT);
+  }
+}
+
+class StreamTextHandler extends RequestHandler {
+  override async get() {
+    for (let i = 0; i < 5; i++) {
+      this.write(`chunk ${i}: ${LONG_TEXT.slice(0, 300)}\n`);
+      await this.flush();
+    }
+  }
+}
+
+/** The compressing application, mounted under /gz/. */
+export function makeGzipApp(): Application {
+  return new Application(
+    [
+      ["/gz/big", BigTextHandler],
+      ["/gz/stream", StreamTextHandler],
+    ],
+    { compressResponse: true },
+  );
+}
+
+export { LONG_TEXT };
+
 /** The web-surface application, mounted under /w/. */
 export function makeWebApp(): Application {
   loadTranslations({ de_DE: { unknown: { Hello: "Hallo" } }, fr_FR: { unknown: { Hello: "Bonjour" } } });

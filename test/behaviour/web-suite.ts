@@ -5,6 +5,7 @@
 import { describe, expect, test } from "vitest";
 import vectors from "../fixtures/tornado-vectors.json" with { type: "json" };
 import type { BehaviourClient } from "./suite.js";
+import { LONG_TEXT } from "./web-app.js";
 
 function setCookies(r: Response): string[] {
   return r.headers.getSetCookie();
@@ -183,6 +184,43 @@ export function defineWebSuite(client: () => BehaviourClient): void {
       const r = await get("/w/upload", { method: "PUT", body, headers: await xsrfHeaders() });
       expect(r.headers.get("x-prepared-before-body")).toBe("yes");
       expect(await r.json()).toEqual({ bytes: size, sum, sawChunks: true, body: 0 });
+    });
+  });
+
+  describe("compressResponse", () => {
+    const gz = { "Accept-Encoding": "gzip" };
+
+    test("a large text body is sent with Content-Encoding: gzip and Vary", async () => {
+      const r = await get("/gz/big", { headers: gz });
+      expect(r.headers.get("vary")).toBe("Accept-Encoding");
+      if (client().hostKind === "node") expect(r.headers.get("content-encoding")).toBe("gzip");
+      expect(await r.text()).toBe(LONG_TEXT);
+    });
+
+    test("JSON is compressible too; a PNG is not", async () => {
+      const j = await get("/gz/big?kind=json", { headers: gz });
+      expect(((await j.json()) as { text: string }).text).toBe(LONG_TEXT);
+      const p = await get("/gz/big?kind=png", { headers: gz });
+      expect(p.headers.get("content-encoding")).toBeNull();
+      expect(p.headers.get("vary")).toBe("Accept-Encoding");
+      await p.text();
+    });
+
+    test("a body under 1024 bytes, or a client that does not accept gzip, is sent as is", async () => {
+      const s = await get("/gz/big?kind=small", { headers: gz });
+      expect(s.headers.get("content-encoding")).toBeNull();
+      expect(await s.text()).toBe("short");
+      const n = await get("/gz/big", { headers: { "Accept-Encoding": "identity" } });
+      expect(n.headers.get("content-encoding")).toBeNull();
+      expect(n.headers.get("content-length")).toBe(String(LONG_TEXT.length));
+      expect(await n.text()).toBe(LONG_TEXT);
+    });
+
+    test("a streamed response is compressed as it goes", async () => {
+      const r = await get("/gz/stream", { headers: gz });
+      const text = await r.text();
+      expect(text.split("\n").filter(Boolean)).toHaveLength(5);
+      expect(text.startsWith("chunk 0: Compressible text.")).toBe(true);
     });
   });
 
