@@ -140,7 +140,7 @@ export class RotatingFileHandler extends FileHandlerBase {
 
 /** Settings of a `TimedRotatingFileHandler`. */
 export interface TimedRotatingOptions {
-  /** `S`, `M`, `H`, `D`, `MIDNIGHT` or `W0`-`W6` (Monday to Sunday), any case. Default `H`. */
+  /** `S`, `M`, `H`, `D`, `MIDNIGHT` or `W0`-`W6` (Monday to Sunday: at the midnight ending that day, as Python), any case. Default `H`. */
   when?: string;
   /** How many `when` units between rotations. Default 1. */
   interval?: number;
