@@ -16,6 +16,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/edge/**/*.test.ts"],
+    globalSetup: ["./test/edge/global-setup.ts"],
     testTimeout: 20_000,
   },
 });

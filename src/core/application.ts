@@ -71,6 +71,24 @@ export interface ApplicationSettings {
   loginUrl?: string;
   /** Compress responses with gzip for clients that accept it (Tornado's `compress_response`). */
   compressResponse?: boolean;
+  /** Directory of templates for `render` (Node host). */
+  templatePath?: string;
+  /** The loader `render` uses (e.g. a `PrecompiledLoader` on Workers); overrides templatePath. */
+  templateLoader?: import("./uimodule.js").TemplateLoader;
+  /** Escape function name for `{{ }}` (default `xhtmlEscape`); `null` turns it off. */
+  autoescape?: string | null;
+  /** Whitespace mode for templates: `all`, `single` or `oneline`. */
+  templateWhitespace?: "all" | "single" | "oneline";
+  /** UI modules for `{% module Name() %}`, by name. */
+  uiModules?: Record<string, import("./uimodule.js").UIModuleClass>;
+  /** Functions templates can call; each gets the handler first. */
+  uiMethods?: Record<string, import("./uimodule.js").UIMethod>;
+  /** Directory of static files, served under `staticUrlPrefix`. */
+  staticPath?: string;
+  /** URL prefix of static files (default `/static/`). */
+  staticUrlPrefix?: string;
+  /** The handler class for static files (default `StaticFileHandler`). */
+  staticHandlerClass?: unknown;
   [key: string]: unknown;
 }
 
@@ -207,6 +225,13 @@ export class HandlerDelegate {
 }
 
 const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+let defaultStaticHandlerClass: unknown;
+
+/** @internal Sets the static file handler used when `staticHandlerClass` is not set. */
+export function setDefaultStaticHandlerClass(cls: unknown): void {
+  defaultStaticHandlerClass = cls;
+}
 
 /**
  * A collection of request handlers that make up a web application. Tornado's
@@ -367,6 +392,18 @@ export class Application implements Router, RouteOwner {
   /** As {@link fetch}, with host options (remote address, environment). */
   handleFetch(request: Request, options: FetchHandlerOptions): Promise<Response> {
     return handleFetch(this, request, options);
+  }
+
+  /**
+   * The URL of a static file, with its version (`?v=`) so it can be cached for long.
+   * Uses the `staticHandlerClass` setting's `makeStaticUrl`.
+   */
+  makeStaticUrl(path: string): string {
+    const cls = (this.settings.staticHandlerClass ?? defaultStaticHandlerClass) as
+      | { makeStaticUrl(settings: ApplicationSettings, path: string): string }
+      | undefined;
+    if (cls === undefined) throw new Error("No static file handler: set the staticHandlerClass setting");
+    return cls.makeStaticUrl(this.settings, path);
   }
 
   /**

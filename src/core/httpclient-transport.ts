@@ -125,7 +125,9 @@ export const fetchTransport: HTTPTransport = {
 function fromWebHeaders(web: Headers): HTTPHeaders {
   const headers = new HTTPHeaders();
   // Web Headers join repeated fields with ", ", which would corrupt Set-Cookie.
-  const cookies = typeof web.getSetCookie === "function" ? web.getSetCookie() : [];
+  // Not every runtime's type declarations know getSetCookie; the runtimes themselves do.
+  const getSetCookie = (web as { getSetCookie?: () => string[] }).getSetCookie;
+  const cookies = typeof getSetCookie === "function" ? getSetCookie.call(web) : [];
   for (const [name, value] of web) {
     if (name === "set-cookie" && cookies.length) continue;
     headers.add(name, value);

@@ -95,3 +95,16 @@ export * from "./locks.js";
 export * from "./queues.js";
 export * from "./httpclient.js";
 export { type HTTPTransport, type HTTPTransportCapabilities, type TransportRequest, type TransportResponse, fetchTransport } from "./httpclient-transport.js";
+export * from "./template/index.js";
+export {
+  BUILTIN_UI_MODULES,
+  insertModuleAssets,
+  registerTemplateLoaderFactory,
+  type TemplateLoader,
+  TemplateModule,
+  type TemplateResources,
+  type UIMethod,
+  UIModule,
+  type UIModuleClass,
+} from "./uimodule.js";
+export { GZIP_MIN_LENGTH, GZipContentEncoding, gzipTransform, isCompressibleType } from "./gzip.js";

@@ -27,6 +27,15 @@ import { appLog, genLog } from "./log.js";
 import { type CookieOptions, formatSetCookie } from "./cookies.js";
 import { Locale, parseAcceptLanguage } from "./locale.js";
 import {
+  BUILTIN_UI_MODULES,
+  insertModuleAssets,
+  type TemplateLoader,
+  templateLoaderFactory,
+  type UIMethod,
+  type UIModule,
+  type UIModuleClass,
+} from "./uimodule.js";
+import {
   type CookieSecret,
   createSignedValue,
   decodeSignedValue,
@@ -63,6 +72,8 @@ const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 const ARG_DEFAULT: unique symbol = Symbol("ARG_DEFAULT");
 const NO_TRANSFORMS: readonly OutputTransform[] = [];
 const UNSET: unique symbol = Symbol("UNSET");
+// One loader per template directory, shared by all handlers, as Tornado's.
+const TEMPLATE_LOADERS = new Map<string, TemplateLoader>();
 
 /** @internal How a host drives a handler that streams its request body. */
 export interface StreamingBody {
@@ -150,6 +161,8 @@ export class RequestHandler {
   #rawXsrf: { version: number | null; token: Uint8Array; timestamp: number } | undefined;
   #locale: Locale | undefined;
   #stream: StreamingBody | undefined;
+  #activeModules: Map<string, UIModule> | undefined;
+  #ui: Record<string, unknown> | undefined;
 
   /**
    * Handlers are made by the application, one per request. The constructor only stores
@@ -558,6 +571,127 @@ export class RequestHandler {
     const header = this.request.headers.get("Accept-Language");
     const codes = header === undefined ? [] : parseAcceptLanguage(header);
     return codes.length > 0 ? Locale.get(...codes) : Locale.get(defaultCode);
+  }
+
+  /**
+   * Renders the template `name` with `kwargs` and finishes the response with it, adding
+   * the JavaScript and CSS that the page's UI modules asked for.
+   *
+   * @example
+   * await this.render("story.html", { story });
+   */
+  render(name: string, kwargs: Record<string, unknown> = {}): Promise<void> {
+    if (this.#finished) throw new Error("Cannot render() after finish()");
+    let html = this.renderString(name, kwargs);
+    if (this.#activeModules !== undefined) html = insertModuleAssets(this, html, this.#activeModules.values());
+    return this.finish(html);
+  }
+
+  /** Renders the template `name` with the handler's namespace plus `kwargs`, returning the text. */
+  renderString(name: string, kwargs: Record<string, unknown> = {}): string {
+    const loader = this.#templateLoader();
+    const t = loader.load(name);
+    return t.generate({ ...this.getTemplateNamespace(), ...kwargs });
+  }
+
+  #templateLoader(): TemplateLoader {
+    const settings = this.settings;
+    if (settings.templateLoader !== undefined) return settings.templateLoader as TemplateLoader;
+    const path = this.getTemplatePath();
+    if (path === undefined) {
+      throw new Error("Set the templatePath (Node) or templateLoader (any host) setting to render templates");
+    }
+    let loader = TEMPLATE_LOADERS.get(path);
+    if (loader === undefined) {
+      loader = this.createTemplateLoader(path);
+      TEMPLATE_LOADERS.set(path, loader);
+    }
+    // With the template cache off (debug), templates are read again on every render.
+    if (settings.compiledTemplateCache === false) loader.reset();
+    return loader;
+  }
+
+  /** The directory templates are loaded from: the `templatePath` setting. Override per handler. */
+  getTemplatePath(): string | undefined {
+    return this.settings["templatePath"] as string | undefined;
+  }
+
+  /**
+   * Makes the loader for `templatePath`: the host's filesystem loader with the `autoescape`
+   * and `templateWhitespace` settings. Override for another kind of loader.
+   */
+  createTemplateLoader(templatePath: string): TemplateLoader {
+    const factory = templateLoaderFactory();
+    if (factory === undefined) throw new Error("No template loader for this host: set the templateLoader setting");
+    const settings = this.settings;
+    return factory(templatePath, {
+      ...(settings["autoescape"] !== undefined ? { autoescape: settings["autoescape"] as string | null } : {}),
+      ...(settings["templateWhitespace"] !== undefined ? { whitespace: settings["templateWhitespace"] as string } : {}),
+    });
+  }
+
+  /**
+   * The names every template rendered by this handler sees: `handler`, `request`,
+   * `currentUser`, `locale`, `_` and `pgettext`, `staticUrl`, `xsrfFormHtml`, `reverseUrl`,
+   * the UI methods, and `_tt_modules`/`modules` for `{% module %}`. Override to add more.
+   */
+  getTemplateNamespace(): Record<string, unknown> {
+    const locale = this.locale;
+    return {
+      handler: this,
+      request: this.request,
+      currentUser: this.currentUser,
+      locale,
+      _: locale.translate.bind(locale),
+      pgettext: locale.pgettext.bind(locale),
+      staticUrl: (path: string, includeHost?: boolean) => this.staticUrl(path, includeHost),
+      xsrfFormHtml: () => this.xsrfFormHtml(),
+      reverseUrl: (name: string, ...args: unknown[]) => this.reverseUrl(name, ...args),
+      ...this.ui,
+    };
+  }
+
+  /** The UI methods (bound to this handler) and modules, as templates see them. */
+  get ui(): Record<string, unknown> {
+    if (this.#ui === undefined) {
+      const ui: Record<string, unknown> = {};
+      for (const [name, fn] of Object.entries((this.settings["uiMethods"] as Record<string, UIMethod> | undefined) ?? {})) {
+        ui[name] = (...args: never[]) => fn(this, ...args);
+      }
+      const modules: Record<string, (...args: unknown[]) => string> = {};
+      const classes = { ...BUILTIN_UI_MODULES, ...((this.settings["uiModules"] as Record<string, UIModuleClass> | undefined) ?? {}) };
+      for (const [name, cls] of Object.entries(classes)) {
+        modules[name] = (...args: unknown[]) => {
+          const active = (this.#activeModules ??= new Map());
+          let m = active.get(name);
+          if (m === undefined) {
+            m = new cls(this);
+            active.set(name, m);
+          }
+          return m.render(...args);
+        };
+      }
+      ui["_tt_modules"] = modules;
+      ui["modules"] = modules;
+      this.#ui = ui;
+    }
+    return this.#ui;
+  }
+
+  /** The path of the rule named `name` (see `Application.reverseUrl`). */
+  reverseUrl(name: string, ...args: unknown[]): string {
+    return this.application.reverseUrl(name, ...args);
+  }
+
+  /**
+   * A versioned URL for a static file (`/static/app.js?v=…`), for long browser caching.
+   * Needs the `staticPath` setting (or a `staticHandlerClass` that knows its files).
+   */
+  staticUrl(path: string, includeHost?: boolean): string {
+    this.requireSetting("staticPath", "staticUrl");
+    const url = this.application.makeStaticUrl(path);
+    const host = includeHost ?? (this as { includeHost?: boolean }).includeHost ?? false;
+    return host ? `${this.request.protocol}://${this.request.host}${url}` : url;
   }
 
   /** Adds a ready-made `Set-Cookie` value to send with the headers (cookie helpers use it). */

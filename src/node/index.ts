@@ -8,7 +8,10 @@
  */
 
 import { type Application, type ListenOptions, registerListenHost } from "../core/index.js";
+import { registerTemplateLoaderFactory } from "../core/index.js";
+import type { WhitespaceMode } from "../core/template/index.js";
 import { installNodeHTTPClient } from "./httpclient.js";
+import { Loader } from "./template.js";
 import { HTTPServer, type HTTPServerOptions } from "./httpserver.js";
 
 export * from "../core/index.js";
@@ -20,6 +23,9 @@ export * from "./iostream.js";
 export * from "./tcpserver.js";
 export * from "./tcpclient.js";
 export * from "./netutil.js";
+// The template compiler (runtime-compiled templates) is Node's; Workers use precompiled ones.
+export { DictLoader, Template, type TemplateOptions } from "../core/template/compiler.js";
+export { Loader } from "./template.js";
 // The Node loadTranslations also reads a directory of CSV files; it overrides the core one.
 export { decodeTranslationFile, loadTranslations, type LoadTranslationsOptions } from "./locale.js";
 
@@ -27,6 +33,15 @@ export { installNodeHTTPClient, nodeTransport } from "./httpclient.js";
 
 // On Node the HTTP client gets a transport with connect timeouts and raw bodies.
 installNodeHTTPClient();
+
+// templatePath means a directory on disk, read by the filesystem Loader.
+registerTemplateLoaderFactory(
+  (path, options) =>
+    new Loader(path, {
+      ...(options.autoescape !== undefined ? { autoescape: options.autoescape } : {}),
+      ...(options.whitespace !== undefined ? { whitespace: options.whitespace as WhitespaceMode } : {}),
+    }),
+);
 
 registerListenHost((app: Application, port: number, address: string | undefined, options: ListenOptions) => {
   const server = new HTTPServer(app, options as HTTPServerOptions);

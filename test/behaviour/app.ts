@@ -11,7 +11,7 @@ import {
   RequestHandler,
   url,
 } from "../../src/core/index.js";
-import { makeGzipApp, makeWebApp } from "./web-app.js";
+import { makeGzipApp, makeTemplateApp, makeWebApp, type TemplateSettings } from "./web-app.js";
 
 class HelloHandler extends RequestHandler {
   override get() {
@@ -251,8 +251,8 @@ const nested = new Application(
   { name: "inner" },
 );
 
-/** Builds the behaviour app. */
-export function makeBehaviourApp(): Application {
+/** Builds the behaviour app; `templates` says where this host's templates come from. */
+export function makeBehaviourApp(templates: TemplateSettings = {}): Application {
   const app = new Application(
     [
       url("/", HelloHandler, {}, "home"),
@@ -285,6 +285,7 @@ export function makeBehaviourApp(): Application {
       ["/nested/.*", nested],
       ["/w/.*", makeWebApp()],
       ["/gz/.*", makeGzipApp()],
+      ["/t/.*", makeTemplateApp(templates)],
       ["/first-match", HelloHandler],
       ["/first-.*", ErrorHandler, { statusCode: 500 }],
     ],

@@ -10,6 +10,8 @@ import {
   removeslash,
   RequestHandler,
   streamRequestBody,
+  UIModule,
+  url,
 } from "../../src/core/index.js";
 
 /** The secret the web app signs with; test/fixtures/tornado-vectors.json uses it too. */
@@ -152,6 +154,45 @@ class StreamTextHandler extends RequestHandler {
       await this.flush();
     }
   }
+}
+
+class ItemModule extends UIModule {
+  override render(item: unknown) {
+    return this.renderString("item.html", { item });
+  }
+  override embeddedCss() {
+    return ".item { font-weight: bold; }";
+  }
+  override embeddedJavascript() {
+    return "window.items = true;";
+  }
+  override javascriptFiles() {
+    return ["https://cdn.example.com/a.js", "https://cdn.example.com/a.js"];
+  }
+  override cssFiles() {
+    return "/css/item.css";
+  }
+}
+
+class RenderHandler extends RequestHandler {
+  override get() {
+    return this.render("page.html", { title: "A <Title>", name: this.getArgument("name", "World"), items: ["one", "<two>"] });
+  }
+}
+
+/** Settings that say where templates come from; each host supplies its own. */
+export interface TemplateSettings {
+  templatePath?: string;
+  templateLoader?: import("../../src/core/index.js").TemplateLoader;
+}
+
+/** The template-rendering application, mounted under /t/. */
+export function makeTemplateApp(templates: TemplateSettings): Application {
+  return new Application([url("/t/render", RenderHandler, {}, "render")], {
+    ...templates,
+    uiModules: { Item: ItemModule },
+    uiMethods: { shout: (_h: RequestHandler, s: string) => s.toUpperCase() + "!" },
+  });
 }
 
 /** The compressing application, mounted under /gz/. */

@@ -8,7 +8,7 @@ import type { BehaviourClient } from "./suite.js";
 import { LONG_TEXT } from "./web-app.js";
 
 function setCookies(r: Response): string[] {
-  return r.headers.getSetCookie();
+  return (r.headers as Headers & { getSetCookie(): string[] }).getSetCookie();
 }
 
 function cookieJar(r: Response): string {
@@ -221,6 +221,32 @@ export function defineWebSuite(client: () => BehaviourClient): void {
       const text = await r.text();
       expect(text.split("\n").filter(Boolean)).toHaveLength(5);
       expect(text.startsWith("chunk 0: Compressible text.")).toBe(true);
+    });
+  });
+
+  describe("templates", () => {
+    test("render: inheritance, escaping, _, reverseUrl, xsrfFormHtml, UI methods and modules with their assets", async () => {
+      const r = await get("/t/render?name=%3Cscript%3E");
+      expect(r.headers.get("content-type")).toBe("text/html; charset=UTF-8");
+      const html = await r.text();
+      expect(html).toContain("<title>A &lt;Title&gt;</title>");
+      expect(html).toContain("<h1>Hello, &lt;script&gt;</h1>");
+      expect(html).not.toContain("<script>");
+      expect(html).toMatch(/<form method="post" action="\/t\/render"><input type="hidden" name="_xsrf" value="2\|[0-9a-f]{8}\|[0-9a-f]{32}\|\d+"\/><\/form>/);
+      // item.html ends with a newline, which the module's output keeps, as Tornado's does.
+      expect(html).toContain('<li><span class="item">one</span>\n</li>');
+      expect(html).toContain('<li><span class="item">&lt;two&gt;</span>\n</li>');
+      expect(html).toContain('<aside class="snippet">from the Template module</aside>');
+      expect(html).toContain("<p>&lt;SCRIPT&gt;!</p>");
+      // Module assets: linked once, embedded once, in the head or at the end of the body.
+      const head = html.slice(0, html.indexOf("</head>"));
+      expect(head).toContain('<link href="/css/item.css" type="text/css" rel="stylesheet"/>');
+      expect(head).toContain('<style type="text/css">\n.item { font-weight: bold; }\n.snippet { color: red; }\n</style>');
+      const tail = html.slice(html.lastIndexOf("</ul>"));
+      expect(tail.match(/<script src="https:\/\/cdn\.example\.com\/a\.js" type="text\/javascript"><\/script>/g)).toHaveLength(1);
+      expect(tail).toContain("<script type=\"text/javascript\">\n//<![CDATA[\nwindow.items = true;\n//]]>\n</script>");
+      expect(tail).toContain("<!-- snippet body -->");
+      expect(html.trimEnd().endsWith("</html>")).toBe(true);
     });
   });
 

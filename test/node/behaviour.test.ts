@@ -1,5 +1,6 @@
 /** The behaviour suite against the Node host, over real sockets on 127.0.0.1. */
 import * as http from "node:http";
+import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { HTTPServer } from "../../src/node/index.js";
 import { makeBehaviourApp } from "../behaviour/app.js";
@@ -10,7 +11,7 @@ let server: HTTPServer;
 let base = "";
 
 beforeAll(async () => {
-  server = new HTTPServer(makeBehaviourApp());
+  server = new HTTPServer(makeBehaviourApp({ templatePath: join(import.meta.dirname, "..", "fixtures", "behaviour-templates") }));
   await server.listen(0, "127.0.0.1");
   base = `http://127.0.0.1:${server.address()!.port}`;
 });
