@@ -187,22 +187,30 @@ async function main() {
 
   const med = (s, key) => median(s.rounds.map((x) => x[key]));
   const base = running[0];
-  const rows = [["Server", "req/s", "vs node:http", "p99 (ms)", "vs node:http", "req/CPU-s", "vs node:http", "resp. bytes", "errors"]];
+  const rows = [
+    ["Server", "req/s", "vs node:http", "req/s range", "p99 (ms)", "vs node:http", "req/CPU-s", "vs node:http", "server CPU", "resp. bytes", "errors"],
+  ];
   for (const s of running) {
     rows.push([
       s.label,
       int(med(s, "rps")),
       ratio(med(s, "rps") / med(base, "rps")),
+      `${int(Math.min(...s.rounds.map((x) => x.rps)))}–${int(Math.max(...s.rounds.map((x) => x.rps)))}`,
       fixed(med(s, "p99Ms")),
       ratio(med(s, "p99Ms") / med(base, "p99Ms")),
       int(med(s, "perCpu")),
       ratio(med(s, "perCpu") / med(base, "perCpu")),
+      `${fixed(med(s, "cpuShare") * 100, 0)}%`,
       String(s.bytes),
       String(s.rounds.reduce((a, x) => a + x.errors, 0)),
     ]);
   }
   console.log(`\nHello world, medians of ${config.rounds} round(s) (${tool.name}):\n`);
-  console.log(table(rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r"]));
+  console.log(table(rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"]));
+  console.log(
+    "\nreq/CPU-s: requests per CPU-second of the server process; server CPU: its share of one core while measured " +
+      "(below ~95% the server was not saturated: the load generator or another process held the CPU).",
+  );
   console.log(`\nLoad average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 
   const cyc = running.find((s) => s.name === "cyclone");
