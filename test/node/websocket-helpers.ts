@@ -41,7 +41,14 @@ export class Signal<T> {
 
   next(ms = 5000): Promise<T> {
     if (this.#values.length > 0) return Promise.resolve(this.#values.shift()!);
-    return within(new Promise<T>((resolve) => this.#waiters.push(resolve)), ms, "signal");
+    let waiter: ((v: T) => void) | undefined;
+    const p = within(new Promise<T>((resolve) => this.#waiters.push((waiter = resolve))), ms, "signal");
+    // A waiter that timed out must not swallow the next value.
+    p.catch(() => {
+      const i = this.#waiters.indexOf(waiter!);
+      if (i !== -1) this.#waiters.splice(i, 1);
+    });
+    return p;
   }
 
   clear(): void {

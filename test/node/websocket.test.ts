@@ -4,7 +4,7 @@
  * websocket_test.py.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Application, HTTPClientError, HTTPError, RequestHandler } from "../../src/core/index.js";
+import { Application, createSignedValue, HTTPClientError, HTTPError, RequestHandler } from "../../src/core/index.js";
 import { appLog, genLog } from "../../src/core/log.js";
 import { WebSocketClosedError, WebSocketError, WebSocketHandler, websocketRooms } from "../../src/core/websocket.js";
 import { HTTPServer } from "../../src/node/httpserver.js";
@@ -79,6 +79,30 @@ class AuthHandler extends TestHandler {
   }
   override open() {
     void this.writeMessage(`hello ${this.getCookie("user")}`);
+  }
+}
+
+/** Signed cookies and currentUser, resolved before prepare(), decide the upgrade. */
+class CurrentUserHandler extends TestHandler {
+  override async getCurrentUser() {
+    await sleep(1);
+    return this.getSignedCookie("user");
+  }
+  override prepare() {
+    if (!this.currentUser) throw new HTTPError(403);
+  }
+  override open() {
+    void this.writeMessage(`signed in as ${String(this.currentUser)}`);
+  }
+}
+
+class SlowPrepareHandler extends TestHandler {
+  override async prepare() {
+    seen.push("preparing");
+    await sleep(150);
+  }
+  override open() {
+    seen.push("opened");
   }
 }
 
@@ -194,12 +218,14 @@ class NoticeHandler extends RequestHandler {
   }
 }
 
+const SECRET = "websocket test secret";
+let app: Application;
 let server: HTTPServer;
 let port = 0;
 let base = "";
 
 beforeAll(async () => {
-  const app = new Application([
+  app = new Application([
     ["/echo", EchoHandler],
     ["/compressed", CompressedEchoHandler],
     ["/path_args/(.*)", PathArgsHandler],
@@ -208,6 +234,8 @@ beforeAll(async () => {
     ["/ordered", OrderedHandler],
     ["/auth", AuthHandler],
     ["/header", HeaderHandler],
+    ["/current_user", CurrentUserHandler],
+    ["/slow_prepare", SlowPrepareHandler],
     ["/subprotocol", SubprotocolHandler],
     ["/error_in_on_message", ErrorInOnMessageHandler],
     ["/error_in_async_open", ErrorInAsyncOpenHandler],
@@ -220,7 +248,7 @@ beforeAll(async () => {
     ["/plain", PlainHandler],
     ["/room/(\\w+)", RoomHandler],
     ["/notice/(\\w+)", NoticeHandler],
-  ]);
+  ], { cookieSecret: SECRET });
   server = new HTTPServer(app);
   await server.listen(0, "127.0.0.1");
   port = server.address()!.port;
@@ -459,6 +487,39 @@ describe("prepare and authentication", () => {
     expect(conn.headers.get("Server")).toMatch(/^CycloneServer\//);
     conn.close();
     await serverClosed.next();
+  });
+});
+
+describe("signed cookies and currentUser", () => {
+  const signedCookieHeader = (user: string) => `user=${createSignedValue(SECRET, "user", user)}`;
+
+  test("an async getCurrentUser from a signed cookie admits the user", async () => {
+    const conn = await connect("/current_user", { headers: { Cookie: signedCookieHeader("ada") } });
+    expect(await conn.readMessage()).toBe("signed in as ada");
+    conn.close();
+    await serverClosed.next();
+  });
+
+  test("without the cookie, or with a forged one, prepare() refuses with 403", async () => {
+    for (const headers of [{}, { Cookie: "user=ada" }] as Array<Record<string, string>>) {
+      const err = await websocketConnect(`${base}/current_user`, { headers }).catch((e: unknown) => e);
+      expect((err as HTTPClientError).code).toBe(403);
+    }
+  });
+});
+
+describe("a client that leaves before the upgrade", () => {
+  test("onClose runs once and open never does", async () => {
+    seen.clear();
+    const { default: net } = await import("node:net");
+    const sock = net.connect(port, "127.0.0.1");
+    sock.on("error", () => {});
+    sock.write(upgradeRequest("/slow_prepare", port));
+    expect(await seen.next()).toBe("preparing");
+    sock.destroy();
+    expect(await serverClosed.next()).toEqual([null, null]);
+    await sleep(250);
+    await expect(seen.next(50)).rejects.toThrow();
   });
 });
 
