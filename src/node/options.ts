@@ -29,38 +29,17 @@ import { readFileSync } from "node:fs";
 import { extname, normalize, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { defineLoggingOptions } from "./log.js";
-import {
-  formatDefault,
-  isOfKind,
-  kindName,
+import { Option, OptionsError, type OptionSpec, type OptionTypeValue, pyRepr } from "./options-values.js";
+
+export {
+  Option,
   OptionsError,
+  type OptionClass,
+  type OptionSpec,
   type OptionType,
+  type OptionTypeName,
   type OptionTypeValue,
-  parseValue,
-  pyRepr,
-  resolveType,
-  type ValueKind,
 } from "./options-values.js";
-
-export { OptionsError, type OptionClass, type OptionType, type OptionTypeName, type OptionTypeValue } from "./options-values.js";
-
-/** How `define` describes an option (Tornado's keyword arguments). */
-export interface OptionSpec {
-  /** The value before any parse; `null` when omitted (`[]` for `multiple`). */
-  default?: unknown;
-  /** The value type; inferred from `default` when omitted, else a string. */
-  type?: OptionType;
-  /** One line for `--help`. */
-  help?: string;
-  /** The value's name in `--help` (`--port=PORT`). */
-  metavar?: string;
-  /** Takes a list: comma-separated, with `lo:hi` ranges for ints. */
-  multiple?: boolean;
-  /** The `--help` heading and the `groupDict` key; the defining file when omitted. */
-  group?: string;
-  /** Called with the new value whenever the option is set or parsed. */
-  callback?: (value: never) => void;
-}
 
 type ElementOf<S extends OptionSpec> = S extends { type: infer K }
   ? OptionTypeValue<K>
@@ -98,112 +77,6 @@ export interface OptionParserSettings {
 export interface ParseOptions {
   /** Run the parse callbacks afterwards (default true); pass false to all parses but the last. */
   final?: boolean;
-}
-
-/**
- * One defined option: its definition and its value. Returned by `define`, so the value
- * can be read with its type without going through `options`.
- *
- * @example
- * const port = define("port", { default: 8888 });
- * parseCommandLine();
- * app.listen(port.value());
- */
-export class Option<T = unknown> {
-  /** The name as defined (introspection keeps dashes or underscores as written). */
-  readonly name: string;
-  readonly help: string | null;
-  readonly metavar: string | null;
-  readonly multiple: boolean;
-  /** The file that called `define` ("" for the parser's own `--help`). */
-  readonly fileName: string;
-  /** The `group`, else the file name. */
-  readonly groupName: string;
-  readonly default: T;
-  /** The type's name as Python spells it: `str`, `int`, `float`, `bool`, `datetime`, `timedelta`, or a class name. */
-  readonly typeName: string;
-  readonly #kind: ValueKind;
-  readonly #callback: ((value: T) => void) | undefined;
-  #value: { v: T } | undefined;
-
-  /** Use `OptionParser.define`. */
-  constructor(name: string, spec: OptionSpec, fileName: string) {
-    const multiple = spec.multiple === true;
-    this.#kind = resolveType(spec.type, spec.default, multiple);
-    this.name = name;
-    this.help = spec.help ?? null;
-    this.metavar = spec.metavar ?? null;
-    this.multiple = multiple;
-    this.fileName = fileName;
-    this.groupName = spec.group ? spec.group : fileName;
-    this.default = (spec.default ?? (multiple ? [] : null)) as T;
-    this.typeName = kindName(this.#kind);
-    this.#callback = spec.callback as ((value: T) => void) | undefined;
-  }
-
-  /** The value set or parsed last, else the default. */
-  value(): T {
-    return this.#value ? this.#value.v : this.default;
-  }
-
-  /** Parses command-line text (comma lists and `lo:hi` int ranges when `multiple`), sets it and returns it. */
-  parse(text: string): T {
-    let v: unknown;
-    if (this.multiple) {
-      const list: unknown[] = [];
-      for (const part of text.split(",")) {
-        if (this.#kind.kind === "int") {
-          // Ranges are inclusive at both ends, as Tornado's.
-          const colon = part.indexOf(":");
-          const lo = parseValue(this.#kind, this.name, colon === -1 ? part : part.slice(0, colon)) as number;
-          const hiText = colon === -1 ? "" : part.slice(colon + 1);
-          const hi = hiText ? (parseValue(this.#kind, this.name, hiText) as number) : lo;
-          for (let i = lo; i <= hi; i++) list.push(i);
-        } else {
-          list.push(parseValue(this.#kind, this.name, part));
-        }
-      }
-      v = list;
-    } else {
-      v = parseValue(this.#kind, this.name, text);
-    }
-    this.#value = { v: v as T };
-    this.#callback?.(v as T);
-    return this.value();
-  }
-
-  /** Sets a value of the option's type (no string parsing); `null` clears it to None. */
-  set(value: unknown): void {
-    if (this.multiple) {
-      if (!Array.isArray(value) || value.some((item) => item !== null && item !== undefined && !isOfKind(this.#kind, item))) {
-        throw new OptionsError(`Option ${pyRepr(this.name)} is required to be a list of ${this.typeName}`, { option: this.name });
-      }
-    } else if (value !== null && value !== undefined && !isOfKind(this.#kind, value)) {
-      throw new OptionsError(`Option ${pyRepr(this.name)} is required to be a ${this.typeName} (${describeType(value)} given)`, {
-        option: this.name,
-      });
-    }
-    this.#value = { v: (value ?? null) as T };
-    this.#callback?.(value as T);
-  }
-
-  /** `parse` for strings when the type is not a string, else `set`: how config files assign. */
-  assign(value: unknown): void {
-    if (typeof value === "string" && (this.#kind.kind !== "str" || this.multiple)) this.parse(value);
-    else this.set(value);
-  }
-
-  /** The default as `--help` shows it. */
-  formatDefault(): string {
-    return formatDefault(this.#kind, this.default);
-  }
-}
-
-function describeType(v: unknown): string {
-  if (v instanceof Date) return "Date";
-  if (Array.isArray(v)) return "Array";
-  if (typeof v === "object" && v !== null) return v.constructor?.name ?? "object";
-  return typeof v;
 }
 
 /** Tornado's name normalization, plus camelCase: `logFilePrefix` is `log-file-prefix`. */
@@ -250,7 +123,7 @@ export class OptionParser {
     this.#output = settings.output;
     this.#define("help", { type: Boolean, help: "show this help information", callback: (v: boolean) => this.#helpCallback(v) }, "");
     const bound = new Map<PropertyKey, unknown>();
-    // eslint-disable-next-line no-constructor-return -- property access to options needs a proxy
+    // Property access to options (`parser.port`) needs a proxy around the instance.
     return new Proxy(this, {
       get(target, prop) {
         if (typeof prop === "symbol" || prop in target) {
@@ -549,7 +422,6 @@ function wrapText(text: string, width: number): string[] {
 }
 
 /** Options as typed by the application: augment this interface to type `options.port`. */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface -- filled by declaration merging
 export interface DefinedOptions {}
 
 /**
