@@ -6,7 +6,8 @@
  * content types, versioned URLs with a ten-year cache) and nothing of disks: it reads
  * through a {@link StaticFileSource} that each host provides — files on Node
  * (`NodeFileSource` in `cyclone/node`), the Static Assets binding on Workers. The source is
- * taken from the rule's `source` argument or the `staticFileSource` setting.
+ * taken from the rule's `source` argument, else the `staticFileSource` setting, else the
+ * host's default ({@link setDefaultStaticFileSource}).
  *
  * Traversal is refused twice: lexically here (the normalised path must stay under the
  * root: `..`, `%2e%2e`, `%2f`, absolute paths → 403; NUL → 404) and by the source once
@@ -104,9 +105,27 @@ function settingsOf(settings: ApplicationSettings | StaticSettings): StaticSetti
   return settings as StaticSettings;
 }
 
+let defaultSource: StaticFileSource | undefined;
+
+/**
+ * Sets the source used when neither the rule nor the settings name one. A host calls this
+ * once when loaded (`cyclone/node` installs a `NodeFileSource`); `undefined` clears it.
+ *
+ * @example
+ * setDefaultStaticFileSource(new NodeFileSource());
+ */
+export function setDefaultStaticFileSource(source: StaticFileSource | undefined): void {
+  defaultSource = source;
+}
+
+/** The source installed by {@link setDefaultStaticFileSource}, if any. */
+export function getDefaultStaticFileSource(): StaticFileSource | undefined {
+  return defaultSource;
+}
+
 function sourceFromSettings(settings: ApplicationSettings | StaticSettings): StaticFileSource {
   const s = settingsOf(settings);
-  const source = s.staticFileSource ?? (s.staticHandlerArgs?.["source"] as StaticFileSource | undefined);
+  const source = s.staticFileSource ?? (s.staticHandlerArgs?.["source"] as StaticFileSource | undefined) ?? defaultSource;
   if (source === undefined) {
     throw new StaticFileError("No static file source: set the staticFileSource setting (cyclone/node sets a NodeFileSource)");
   }
@@ -158,7 +177,7 @@ export class StaticFileHandler extends RequestHandler {
     this.root = kwargs["path"];
     const df = kwargs["defaultFilename"] ?? kwargs["default_filename"];
     this.defaultFilename = typeof df === "string" ? df : undefined;
-    const source = (kwargs["source"] as StaticFileSource | undefined) ?? settingsOf(this.settings).staticFileSource;
+    const source = (kwargs["source"] as StaticFileSource | undefined) ?? settingsOf(this.settings).staticFileSource ?? defaultSource;
     if (source === undefined) {
       throw new StaticFileError("StaticFileHandler has no source: pass { source } or set the staticFileSource setting");
     }

@@ -11,6 +11,8 @@ import {
   guessType,
   parseHttpDate,
   parseRequestRange,
+  getDefaultStaticFileSource,
+  setDefaultStaticFileSource,
   StaticFileError,
   StaticFileHandler,
   type StaticFileSource,
@@ -207,6 +209,20 @@ describe("StaticFileHandler through app.fetch, with an in-memory ReadableStream 
     expect(staticUrl(settings, "hello.txt")).toBe("/static/hello.txt");
     await new Promise((r) => setTimeout(r, 30));
     expect(staticUrl(settings, "hello.txt")).toBe("/static/hello.txt?v=len13");
+  });
+
+  it("falls back to the host's default source", async () => {
+    StaticFileHandler.reset();
+    setDefaultStaticFileSource(source);
+    try {
+      const plain = new Application([["/s/(.*)", StaticFileHandler, { path: "/assets" }]]);
+      expect(await (await plain.fetch(new Request("http://x/s/hello.txt"))).text()).toBe("Hello, world\n");
+      expect(getDefaultStaticFileSource()).toBe(source);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(staticUrl({ staticPath: "/assets" }, "hello.txt")).toBe("/static/hello.txt?v=len13");
+    } finally {
+      setDefaultStaticFileSource(undefined);
+    }
   });
 
   it("refuses to start without a source, with a clear error (500)", async () => {
