@@ -18,7 +18,11 @@ export interface Handler {
   /** Formats and writes one record. */
   readonly handle: LogHandler;
   formatter: Formatter;
-  /** Releases the file or stream; later records are dropped. */
+  /**
+   * Releases the file or stream; later records are dropped.
+   * @example
+   * for (const h of enablePrettyLogging()) process.on("exit", () => h.close());
+   */
   close(): void;
 }
 
@@ -204,7 +208,11 @@ export class TimedRotatingFileHandler extends FileHandlerBase {
     this.rolloverAt = this.computeRollover(st ? st.mtimeMs / 1000 : Date.now() / 1000);
   }
 
-  /** The rotation time following `t` (Unix seconds). */
+  /**
+   * The rotation time following `t` (Unix seconds).
+   * @example
+   * new TimedRotatingFileHandler("app.log", { when: "H" }).computeRollover(0); // 3600
+   */
   computeRollover(t: number): number {
     if (this.when !== "MIDNIGHT" && !this.when.startsWith("W")) return t + this.interval;
     const d = new Date(t * 1000);
@@ -238,7 +246,11 @@ export class TimedRotatingFileHandler extends FileHandlerBase {
     this.rolloverAt = next;
   }
 
-  /** Rotated files beyond `backupCount`, oldest first. */
+  /**
+   * Rotated files beyond `backupCount`, oldest first.
+   * @example
+   * handler.filesToDelete(); // ["/var/log/app.log.2025-11-01", ...]
+   */
   filesToDelete(): string[] {
     const dir = dirname(this.filename);
     const prefix = basename(this.filename) + ".";

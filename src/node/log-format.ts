@@ -13,7 +13,11 @@
 
 import type { LogRecord } from "../core/log.js";
 
-/** Turns a record into text (without the trailing newline). */
+/**
+ * Turns a record into text (without the trailing newline).
+ * @example
+ * const short: Formatter = { format: (r) => `${r.levelName} ${r.message}` };
+ */
 export interface Formatter {
   format(record: LogRecord): string;
 }
@@ -197,7 +201,11 @@ export class LogFormatter implements Formatter {
     }
   }
 
-  /** Whether this formatter colours its output. */
+  /**
+   * Whether this formatter colours its output.
+   * @example
+   * new LogFormatter({ color: "never" }).colored; // false
+   */
   get colored(): boolean {
     return this.#colors.size > 0;
   }

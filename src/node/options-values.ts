@@ -354,12 +354,20 @@ export class Option<T = unknown> {
     this.#callback = spec.callback as ((value: T) => void) | undefined;
   }
 
-  /** The value set or parsed last, else the default. */
+  /**
+   * The value set or parsed last, else the default.
+   * @example
+   * define("port", { default: 80 }).value(); // 80
+   */
   value(): T {
     return this.#value ? this.#value.v : this.default;
   }
 
-  /** Parses command-line text (comma lists and `lo:hi` int ranges when `multiple`), sets it and returns it. */
+  /**
+   * Parses command-line text (comma lists and `lo:hi` int ranges when `multiple`), sets it and returns it.
+   * @example
+   * parser.define("ports", { type: "int", multiple: true }).parse("80,8000:8002"); // [80, 8000, 8001, 8002]
+   */
   parse(text: string): T {
     let v: unknown;
     if (this.multiple) {
@@ -385,7 +393,11 @@ export class Option<T = unknown> {
     return this.value();
   }
 
-  /** Sets a value of the option's type (no string parsing); `null` clears it to None. */
+  /**
+   * Sets a value of the option's type (no string parsing); `null` clears it to None.
+   * @example
+   * parser.option("port")!.set(443);
+   */
   set(value: unknown): void {
     if (this.multiple) {
       if (!Array.isArray(value) || value.some((item) => item !== null && item !== undefined && !isOfKind(this.#kind, item))) {
@@ -400,13 +412,21 @@ export class Option<T = unknown> {
     this.#callback?.(value as T);
   }
 
-  /** `parse` for strings when the type is not a string, else `set`: how config files assign. */
+  /**
+   * `parse` for strings when the type is not a string, else `set`: how config files assign.
+   * @example
+   * parser.option("port")!.assign("443"); // 443, as a number
+   */
   assign(value: unknown): void {
     if (typeof value === "string" && (this.#kind.kind !== "str" || this.multiple)) this.parse(value);
     else this.set(value);
   }
 
-  /** The default as `--help` shows it. */
+  /**
+   * The default as `--help` shows it.
+   * @example
+   * parser.define("timeout", { type: "timedelta", default: 30 }).formatDefault(); // "30s"
+   */
   formatDefault(): string {
     return formatDefault(this.#kind, this.default);
   }

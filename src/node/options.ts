@@ -149,22 +149,38 @@ export class OptionParser {
     });
   }
 
-  /** Whether an option is defined under `name` (any spelling). */
+  /**
+   * Whether an option is defined under `name` (any spelling).
+   * @example
+   * parser.has("log_file_prefix"); // true on the global options
+   */
   has(name: string): boolean {
     return this.#options.has(normalizeName(name));
   }
 
-  /** The value of option `name`; throws `OptionsError` for an unknown name. */
+  /**
+   * The value of option `name`; throws `OptionsError` for an unknown name.
+   * @example
+   * parser.get("port"); // 80
+   */
   get(name: string): unknown {
     return this.#option(name).value();
   }
 
-  /** Sets option `name` to a value of its type (no string parsing); throws `OptionsError` otherwise. */
+  /**
+   * Sets option `name` to a value of its type (no string parsing); throws `OptionsError` otherwise.
+   * @example
+   * parser.set("port", 443);
+   */
   set(name: string, value: unknown): void {
     this.#option(name).set(value);
   }
 
-  /** The `Option` object for `name`, or `undefined`. */
+  /**
+   * The `Option` object for `name`, or `undefined`.
+   * @example
+   * parser.option("port")?.typeName; // "int"
+   */
   option(name: string): Option | undefined {
     return this.#options.get(normalizeName(name));
   }
@@ -180,12 +196,20 @@ export class OptionParser {
     for (const o of this.#options.values()) yield o.name;
   }
 
-  /** `[name, value]` pairs for every option. */
+  /**
+   * `[name, value]` pairs for every option.
+   * @example
+   * for (const [name, value] of parser.items()) console.log(name, value);
+   */
   items(): [string, unknown][] {
     return [...this.#options.values()].map((o) => [o.name, o.value()]);
   }
 
-  /** The set of group names (a defining file's path for options without a group). */
+  /**
+   * The set of group names (a defining file's path for options without a group).
+   * @example
+   * parser.groups().has("application");
+   */
   groups(): Set<string> {
     return new Set([...this.#options.values()].map((o) => o.groupName));
   }
@@ -205,7 +229,11 @@ export class OptionParser {
     return out;
   }
 
-  /** Names and values of all options. */
+  /**
+   * Names and values of all options.
+   * @example
+   * console.log(JSON.stringify(parser.asDict()));
+   */
   asDict(): Record<string, unknown> {
     return this.groupDict("");
   }
@@ -372,12 +400,20 @@ export class OptionParser {
     }
   }
 
-  /** Adds a function to run after each final parse (Tornado's `add_parse_callback`). */
+  /**
+   * Adds a function to run after each final parse (Tornado's `add_parse_callback`).
+   * @example
+   * parser.addParseCallback(() => console.log("configured"));
+   */
   addParseCallback(callback: () => void): void {
     this.#parseCallbacks.push(callback);
   }
 
-  /** Runs the parse callbacks, in the order they were added. */
+  /**
+   * Runs the parse callbacks, in the order they were added.
+   * @example
+   * parser.runParseCallbacks(); // after parses made with { final: false }
+   */
   runParseCallbacks(): void {
     for (const cb of this.#parseCallbacks) cb();
   }
