@@ -25,6 +25,8 @@
 //                          `cyclone-noetag` (Cyclone with ETags off) runs only when named here
 //   BENCH_ROUTING=0        skip the routing benchmark
 //   BENCH_PROFILE=cyclone  run that server under `node --cpu-prof`; profiles go to bench/results/
+//   BENCH_WAIT_IDLE=60     before each measurement, wait up to 60 s for the machine to be
+//                          under 15% busy (for shared machines; default 0: no waiting)
 //   BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1   the cores to pin to
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -34,7 +36,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixed, int, median, ratio, table } from "./lib/format.js";
 import { tools } from "./lib/load.js";
-import { canPin, cpuSeconds, onPath, pinned, startServer, stopServer } from "./lib/procs.js";
+import { canPin, cpuSeconds, cpuTimes, onPath, pinned, startServer, stopServer, waitForIdle } from "./lib/procs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -72,6 +74,7 @@ const config = {
   rounds: Math.round(num("BENCH_ROUNDS", quick ? 2 : 3)),
   connections: Math.round(num("BENCH_CONNECTIONS", 64)),
   threads: Math.round(num("BENCH_THREADS", 1)),
+  waitIdle: env.BENCH_WAIT_IDLE ? num("BENCH_WAIT_IDLE", 0) : 0,
 };
 
 /** GETs `/` once; resolves with the status, body and size of the whole response. */
@@ -166,18 +169,28 @@ async function main() {
       for (const s of running) {
         const url = `http://127.0.0.1:${s.port}/`;
         const opts = { connections: config.connections, threads: config.threads, cpu: loadCpu };
+        if (config.waitIdle > 0) {
+          const w = await waitForIdle(config.waitIdle);
+          if (w.waited >= config.waitIdle) console.log(`  (machine still ${fixed(w.busy * 100, 0)}% busy after ${config.waitIdle} s; measuring anyway)`);
+        }
         await tool.run(url, { ...opts, seconds: config.warmup });
         const cpu0 = cpuSeconds(s.child.pid);
+        const cores0 = cpuTimes();
         const t0 = performance.now();
         const res = await tool.run(url, { ...opts, seconds: config.duration });
         const wall = (performance.now() - t0) / 1000;
         const cpu = cpuSeconds(s.child.pid) - cpu0;
+        const cores1 = cpuTimes();
         res.cpuShare = cpu / wall;
         res.perCpu = res.requests / cpu;
+        // What else ran on the server's core: its busy time minus the server's own.
+        res.othersShare =
+          cores0 !== null && serverCpu !== null ? Math.max(0, cores1[serverCpu].busy - cores0[serverCpu].busy - cpu) / wall : NaN;
         s.rounds.push(res);
         console.log(
           `  round ${r + 1}/${config.rounds} ${s.name.padEnd(9)} ${int(res.rps).padStart(7)} req/s  p99 ${fixed(res.p99Ms)} ms  ` +
-            `server CPU ${fixed(res.cpuShare * 100, 0)}%${res.errors ? `  errors ${res.errors}` : ""}`,
+            `server CPU ${fixed(res.cpuShare * 100, 0)}%  others on its core ${fixed(res.othersShare * 100, 0)}%` +
+            `${res.errors ? `  errors ${res.errors}` : ""}`,
         );
       }
     }
@@ -188,7 +201,7 @@ async function main() {
   const med = (s, key) => median(s.rounds.map((x) => x[key]));
   const base = running[0];
   const rows = [
-    ["Server", "req/s", "vs node:http", "req/s range", "p99 (ms)", "vs node:http", "req/CPU-s", "vs node:http", "server CPU", "resp. bytes", "errors"],
+    ["Server", "req/s", "vs node:http", "req/s range", "p99 (ms)", "vs node:http", "req/CPU-s", "vs node:http", "server CPU", "others", "resp. bytes", "errors"],
   ];
   for (const s of running) {
     rows.push([
@@ -201,15 +214,17 @@ async function main() {
       int(med(s, "perCpu")),
       ratio(med(s, "perCpu") / med(base, "perCpu")),
       `${fixed(med(s, "cpuShare") * 100, 0)}%`,
+      `${fixed(med(s, "othersShare") * 100, 0)}%`,
       String(s.bytes),
       String(s.rounds.reduce((a, x) => a + x.errors, 0)),
     ]);
   }
   console.log(`\nHello world, medians of ${config.rounds} round(s) (${tool.name}):\n`);
-  console.log(table(rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"]));
+  console.log(table(rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"]));
   console.log(
     "\nreq/CPU-s: requests per CPU-second of the server process; server CPU: its share of one core while measured " +
-      "(below ~95% the server was not saturated: the load generator or another process held the CPU).",
+      "(below ~95% the server was not saturated: the load generator or another process held the CPU); " +
+      "others: CPU share of other processes on the server's core.",
   );
   console.log(`\nLoad average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 

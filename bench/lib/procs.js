@@ -89,3 +89,48 @@ export function cpuSeconds(pid) {
     return NaN;
   }
 }
+
+/**
+ * Busy and total CPU seconds per core since boot, from /proc/stat (`null` where /proc is
+ * missing). Busy is everything but idle and iowait.
+ */
+export function cpuTimes() {
+  try {
+    const out = [];
+    for (const line of readFileSync("/proc/stat", "utf8").split("\n")) {
+      const m = /^cpu(\d+) (.*)$/.exec(line);
+      if (!m) continue;
+      const f = m[2].trim().split(/\s+/).map(Number);
+      const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+      out[Number(m[1])] = { busy: (total - f[3] - f[4]) / TICKS, total: total / TICKS };
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits, in one-second samples and for at most `maxSeconds`, until the whole machine is
+ * less than `threshold` busy (0..1). Resolves with the seconds waited and the last
+ * busy share seen.
+ */
+export async function waitForIdle(maxSeconds, threshold = 0.15) {
+  const start = performance.now();
+  let busy = NaN;
+  while ((performance.now() - start) / 1000 < maxSeconds) {
+    const a = cpuTimes();
+    if (a === null) break;
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = cpuTimes();
+    let db = 0;
+    let dt = 0;
+    for (let i = 0; i < b.length; i++) {
+      db += b[i].busy - a[i].busy;
+      dt += b[i].total - a[i].total;
+    }
+    busy = dt > 0 ? db / dt : NaN;
+    if (busy < threshold) break;
+  }
+  return { waited: (performance.now() - start) / 1000, busy };
+}
