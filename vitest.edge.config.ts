@@ -11,6 +11,7 @@ export default defineConfig({
       miniflare: {
         compatibilityDate: "2026-03-29",
         compatibilityFlags: ["enable_request_signal"],
+        durableObjects: { CYCLONE_OBJECTS: "CycloneDurableObject" },
       },
     }),
   ],

@@ -22,6 +22,8 @@ import {
 } from "./routing.js";
 import type { StreamingHandlerClass } from "./decorators.js";
 import { gzipTransform } from "./gzip.js";
+import { StaticFileHandler, type StaticFileSource, staticHandlerRules, staticUrl } from "./static.js";
+import { type KeyStorage, MemoryKeyStorage } from "./stateful.js";
 import { ErrorHandler, type OutputTransform, RequestHandler } from "./web.js";
 
 /** A concrete handler class, as rules name them. */
@@ -88,7 +90,11 @@ export interface ApplicationSettings {
   /** URL prefix of static files (default `/static/`). */
   staticUrlPrefix?: string;
   /** The handler class for static files (default `StaticFileHandler`). */
-  staticHandlerClass?: unknown;
+  staticHandlerClass?: typeof import("./static.js").StaticFileHandler;
+  /** Extra initialize() arguments for the static handler. */
+  staticHandlerArgs?: InitArgs;
+  /** Where static files are read from (Node: the disk by default; Workers: the assets binding). */
+  staticFileSource?: StaticFileSource;
   [key: string]: unknown;
 }
 
@@ -167,6 +173,9 @@ export class HandlerDelegate {
 
   /** Runs the handler with the whole body in `request.body`. Resolves when its method settles. */
   finish(): Promise<void> | void {
+    const settings = (this.route.owner as Application).settings;
+    // With the static hash cache off (debug), pages see fresh ?v= versions every time.
+    if (settings.staticHashCache === false) (settings.staticHandlerClass ?? StaticFileHandler).reset();
     if (this.#bodyDone !== undefined) {
       this.#bodyDone.resolve();
       return;
@@ -226,12 +235,7 @@ export class HandlerDelegate {
 
 const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 
-let defaultStaticHandlerClass: unknown;
 
-/** @internal Sets the static file handler used when `staticHandlerClass` is not set. */
-export function setDefaultStaticHandlerClass(cls: unknown): void {
-  defaultStaticHandlerClass = cls;
-}
 
 /**
  * A collection of request handlers that make up a web application. Tornado's
@@ -267,6 +271,8 @@ export class Application implements Router, RouteOwner {
     }
     this.settings = s;
     if (s.compressResponse || s["gzip"]) this.transforms.push(gzipTransform);
+    // As Tornado: with staticPath, the static rules (and robots.txt, favicon.ico) come first.
+    if (s.staticPath !== undefined) handlers = [...staticHandlerRules(s), ...handlers];
     this.wildcardRouter = new ReversibleRuleRouter(handlers);
     this.defaultRouter = new ReversibleRuleRouter([new Rule(new AnyMatches(), this.wildcardRouter)]);
   }
@@ -394,16 +400,24 @@ export class Application implements Router, RouteOwner {
     return handleFetch(this, request, options);
   }
 
+  readonly #memoryStorage = new Map<string, MemoryKeyStorage>();
+
+  /** The in-memory storage of one state key (the Node host's `handler.storage`). */
+  storageFor(key: string): KeyStorage {
+    let st = this.#memoryStorage.get(key);
+    if (st === undefined) {
+      st = new MemoryKeyStorage();
+      this.#memoryStorage.set(key, st);
+    }
+    return st;
+  }
+
   /**
    * The URL of a static file, with its version (`?v=`) so it can be cached for long.
    * Uses the `staticHandlerClass` setting's `makeStaticUrl`.
    */
-  makeStaticUrl(path: string): string {
-    const cls = (this.settings.staticHandlerClass ?? defaultStaticHandlerClass) as
-      | { makeStaticUrl(settings: ApplicationSettings, path: string): string }
-      | undefined;
-    if (cls === undefined) throw new Error("No static file handler: set the staticHandlerClass setting");
-    return cls.makeStaticUrl(this.settings, path);
+  makeStaticUrl(path: string, includeVersion = true): string {
+    return staticUrl(this.settings, path, { includeVersion });
   }
 
   /**

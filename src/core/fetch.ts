@@ -7,6 +7,8 @@
 import type { Application, HandlerDelegate } from "./application.js";
 import { DEFAULT_LIMITS } from "./application.js";
 import { ClientDisconnectedError, HTTPError } from "./errors.js";
+import { urlUnescapeBytes } from "./escape.js";
+import { type KeyStorage, stateKeyOf } from "./stateful.js";
 import { type Chunk, type HTTPConnection, HTTPHeaders, HTTPServerRequest, type ResponseStartLine } from "./httputil.js";
 
 /** How a fetch host describes the request's surroundings. */
@@ -17,6 +19,13 @@ export interface FetchHandlerOptions {
   ctx?: unknown;
   /** The client's address, when the host knows it. */
   remoteIp?: string;
+  /**
+   * Sends a request for a stateful route elsewhere (the Workers host: to the Durable
+   * Object for its key) instead of serving it here.
+   */
+  forward?: (key: string, request: Request) => Promise<Response>;
+  /** Storage for handlers of this request (the Durable Object's). */
+  storage?: KeyStorage;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -212,6 +221,24 @@ function isWorkersRuntime(): boolean {
   return nav?.userAgent === "Cloudflare-Workers";
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+// The state key of the route a request reached, from its decoded path arguments; a path
+// that does not decode is served here, where the handler answers 400.
+function routeStateKey(delegate: HandlerDelegate, req: HTTPServerRequest): string | undefined {
+  const { handlerClass, pathArgs, pathKwargs } = delegate.route;
+  if ((handlerClass as { stateKey?: unknown }).stateKey === undefined) return undefined;
+  try {
+    const decode = (s: string) => strictUtf8.decode(urlUnescapeBytes(s, false, true));
+    const args = pathArgs.filter((a): a is string => a !== undefined).map(decode);
+    const kw: Record<string, string> = {};
+    for (const k in pathKwargs) kw[k] = decode(pathKwargs[k]!);
+    return stateKeyOf(handlerClass, req, args, kw);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Serves `request` with `app`. See `Application.fetch`. */
 export async function handleFetch(app: Application, request: Request, options: FetchHandlerOptions = {}): Promise<Response> {
   const url = new URL(request.url);
@@ -234,7 +261,14 @@ export async function handleFetch(app: Application, request: Request, options: F
     host: request.headers.get("Host") ?? url.host,
     connection: conn,
   });
+  req.env = options.env;
+  req.executionContext = options.ctx;
+  if (options.storage !== undefined) req.storage = options.storage;
   const delegate = app.startRequest(req);
+  if (options.forward !== undefined) {
+    const key = routeStateKey(delegate, req);
+    if (key !== undefined) return options.forward(key, request);
+  }
   const hasBody = method !== "GET" && method !== "HEAD" && request.body !== null;
   const limit = app.settings.maxBodySize ?? DEFAULT_LIMITS.maxBodySize;
   if (delegate.streamRequestBody) {

@@ -8,6 +8,7 @@
  */
 
 import { urlUnescapeBytes } from "./escape.js";
+import type { KeyStorage } from "./stateful.js";
 
 /** The standard reason phrase of each status code, as Python's `http.client.responses`. */
 export const RESPONSES: Readonly<Record<number, string>> = {
@@ -372,6 +373,12 @@ export class HTTPServerRequest {
   files: Record<string, HTTPFile[]> = Object.create(null) as Record<string, HTTPFile[]>;
   /** Arguments from the body (urlencoded or multipart), set once the body is parsed. */
   bodyArguments: ArgumentMap = Object.create(null) as ArgumentMap;
+  /** Per-key storage the host provides (a Durable Object's); see `RequestHandler.storage`. */
+  storage: KeyStorage | undefined;
+  /** The runtime's environment (Workers: bindings and secrets), when the host has one. */
+  env: unknown;
+  /** The runtime's execution context (Workers: `waitUntil`), when the host has one. */
+  executionContext: unknown;
 
   #startTime: number;
   #finishTime: number | undefined;
@@ -455,19 +462,6 @@ export class HTTPServerRequest {
   toString(): string {
     return `HTTPServerRequest(protocol=${this.protocol}, host=${this.host}, method=${this.method}, uri=${this.uri}, version=${this.version}, remoteIp=${this.remoteIp})`;
   }
-}
-
-/**
- * Parses an `application/x-www-form-urlencoded` body into `bodyArguments`, as Tornado's
- * `parse_body_arguments`. Other content types are left to their own parsers.
- */
-export function parseUrlencodedBody(body: Uint8Array, into: ArgumentMap): void {
-  // Form bodies are ASCII after percent-encoding; latin-1 keeps every byte intact.
-  let s = "";
-  for (let i = 0; i < body.length; i += 8192) {
-    s += String.fromCharCode.apply(null, Array.from(body.subarray(i, i + 8192)));
-  }
-  parseQsBytes(s, into);
 }
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

@@ -108,3 +108,24 @@ export {
   type UIModuleClass,
 } from "./uimodule.js";
 export { GZIP_MIN_LENGTH, GZipContentEncoding, gzipTransform, isCompressibleType } from "./gzip.js";
+export {
+  type KeyStorage,
+  type KeyStorageListOptions,
+  MemoryKeyStorage,
+  stateful,
+  type StatefulHandlerClass,
+  type StateKeyFunction,
+  stateKeyOf,
+} from "./stateful.js";
+export * from "./static.js";
+export {
+  DEFAULT_MULTIPART_LIMITS,
+  MultipartError,
+  type MultipartErrorCode,
+  type MultipartOptions,
+  parseBodyArguments,
+  parseHeaderParams,
+  parseMultipartFormData,
+} from "./multipart.js";
+export * from "./websocket.js";
+export * from "./sse.js";

@@ -18,7 +18,7 @@ import {
   formatTimestamp,
   type HTTPServerRequest,
   HTTPHeaders,
-  parseUrlencodedBody,
+  HTTPInputError,
   RESPONSES,
   type ResponseStartLine,
   utf8Length,
@@ -26,6 +26,8 @@ import {
 import { appLog, genLog } from "./log.js";
 import { type CookieOptions, formatSetCookie } from "./cookies.js";
 import { Locale, parseAcceptLanguage } from "./locale.js";
+import { parseBodyArguments } from "./multipart.js";
+import { type KeyStorage, stateKeyOf } from "./stateful.js";
 import {
   BUILTIN_UI_MODULES,
   insertModuleAssets,
@@ -687,11 +689,28 @@ export class RequestHandler {
    * A versioned URL for a static file (`/static/app.js?v=…`), for long browser caching.
    * Needs the `staticPath` setting (or a `staticHandlerClass` that knows its files).
    */
-  staticUrl(path: string, includeHost?: boolean): string {
+  staticUrl(path: string, includeHost?: boolean, includeVersion = true): string {
     this.requireSetting("staticPath", "staticUrl");
-    const url = this.application.makeStaticUrl(path);
+    const url = this.application.makeStaticUrl(path, includeVersion);
     const host = includeHost ?? (this as { includeHost?: boolean }).includeHost ?? false;
     return host ? `${this.request.protocol}://${this.request.host}${url}` : url;
+  }
+
+  /**
+   * This request's state key, when the handler class is stateful (`@stateful`), else
+   * `undefined`. On Workers, requests with the same key run in the same Durable Object.
+   */
+  get stateKey(): string | undefined {
+    const args = this.pathArgs.filter((a): a is string => a !== undefined);
+    return stateKeyOf(this.constructor, this.request, args, this.pathKwargs);
+  }
+
+  /**
+   * Async key-value storage for this handler's state key: Durable Object storage on
+   * Workers, memory on Node. For state that must survive the object's eviction.
+   */
+  get storage(): KeyStorage {
+    return this.request.storage ?? this.application.storageFor(this.stateKey ?? "");
   }
 
   /** Adds a ready-made `Set-Cookie` value to send with the headers (cookie helpers use it). */
@@ -1058,11 +1077,14 @@ export class RequestHandler {
   #parseBody(): void {
     const req = this.request;
     if (req.body.length === 0) return;
-    const ct = req.headers.get("Content-Type", "");
-    if (ct.startsWith("application/x-www-form-urlencoded")) {
-      parseUrlencodedBody(req.body, req.bodyArguments);
-      req.resetArguments();
+    try {
+      parseBodyArguments(req.headers.get("Content-Type", ""), req.body, req.bodyArguments, req.files, req.headers);
+    } catch (e) {
+      // The reason stays the standard one: the message quotes client bytes, unfit for a header.
+      if (e instanceof HTTPInputError) throw new HTTPError(400, "Invalid body: %s", { args: [e.message] });
+      throw e;
     }
+    req.resetArguments();
   }
 
   #handleRequestException(e: unknown): void {

@@ -8,34 +8,58 @@
  */
 
 import type { Application } from "../core/index.js";
+import { DEFAULT_BINDING, forwardToObject, registerObjectApplication } from "./durable.js";
+import type { DurableObjectNamespaceLike, WorkerExecutionContext } from "./runtime-types.js";
 
 export * from "../core/index.js";
+export {
+  CycloneDurableObject,
+  DEFAULT_BINDING,
+  DurableKeyStorage,
+  forwardToObject,
+  registerObjectApplication,
+  REMOTE_IP_HEADER,
+} from "./durable.js";
+export type * from "./runtime-types.js";
 
 /** The shape Workers expect of a module's default export. */
 export interface WorkerEntry<Env = unknown> {
   fetch(request: Request, env: Env, ctx: WorkerExecutionContext): Promise<Response>;
 }
 
-/** The part of the Workers `ExecutionContext` Cyclone uses. */
-export interface WorkerExecutionContext {
-  waitUntil(promise: Promise<unknown>): void;
-  passThroughOnException?(): void;
+/** Options of {@link toWorker}. */
+export interface ToWorkerOptions {
+  /**
+   * The Durable Object binding that serves stateful routes (default `CYCLONE_OBJECTS`).
+   * Without such a binding in `env`, stateful routes are served by the Worker itself.
+   */
+  binding?: string;
 }
 
 /**
- * Wraps an application as a Worker: the client address comes from `CF-Connecting-IP`,
- * which the platform sets and a client cannot forge.
+ * Wraps an application as a Worker. Stateful routes (`@stateful`) are forwarded to the
+ * Durable Object for their key; the rest are served here. The client address comes from
+ * `CF-Connecting-IP`, which the platform sets and a client cannot forge.
  *
  * @example
  * import { Application, RequestHandler, toWorker } from "cyclone/edge";
  * class MainHandler extends RequestHandler { get() { this.write("Hello, world"); } }
  * export default toWorker(new Application([["/", MainHandler]]));
  */
-export function toWorker<Env = unknown>(app: Application): WorkerEntry<Env> {
+export function toWorker<Env = unknown>(app: Application, options: ToWorkerOptions = {}): WorkerEntry<Env> {
+  registerObjectApplication(app);
+  const bindingName = options.binding ?? DEFAULT_BINDING;
   return {
     fetch(request: Request, env: Env, ctx: WorkerExecutionContext): Promise<Response> {
-      const ip = request.headers.get("CF-Connecting-IP");
-      return app.handleFetch(request, { env, ctx, ...(ip !== null ? { remoteIp: ip } : {}) });
+      const ipHeader = request.headers.get("CF-Connecting-IP");
+      const remoteIp = ipHeader ?? undefined;
+      const namespace = (env as Record<string, unknown> | undefined)?.[bindingName] as DurableObjectNamespaceLike | undefined;
+      return app.handleFetch(request, {
+        env,
+        ctx,
+        ...(remoteIp !== undefined ? { remoteIp } : {}),
+        ...(namespace !== undefined ? { forward: (key: string, req: Request) => forwardToObject(namespace, key, req, remoteIp) } : {}),
+      });
     },
   };
 }

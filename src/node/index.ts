@@ -8,9 +8,11 @@
  */
 
 import { type Application, type ListenOptions, registerListenHost } from "../core/index.js";
-import { registerTemplateLoaderFactory } from "../core/index.js";
+import { registerTemplateLoaderFactory, setDefaultStaticFileSource } from "../core/index.js";
+import { NodeFileSource } from "./static.js";
 import type { WhitespaceMode } from "../core/template/index.js";
 import { installNodeHTTPClient } from "./httpclient.js";
+import * as autoreload from "./autoreload.js";
 import { Loader } from "./template.js";
 import { HTTPServer, type HTTPServerOptions } from "./httpserver.js";
 
@@ -26,6 +28,12 @@ export * from "./netutil.js";
 // The template compiler (runtime-compiled templates) is Node's; Workers use precompiled ones.
 export { DictLoader, Template, type TemplateOptions } from "../core/template/compiler.js";
 export { Loader } from "./template.js";
+export * from "./options.js";
+export * from "./log.js";
+export * as autoreload from "./autoreload.js";
+export { NodeFileSource } from "./static.js";
+export { closeWebSockets, openWebSocketCount, serveUpgrade } from "./websocket.js";
+export * from "./websocket-client.js";
 // The Node loadTranslations also reads a directory of CSV files; it overrides the core one.
 export { decodeTranslationFile, loadTranslations, type LoadTranslationsOptions } from "./locale.js";
 
@@ -33,6 +41,9 @@ export { installNodeHTTPClient, nodeTransport } from "./httpclient.js";
 
 // On Node the HTTP client gets a transport with connect timeouts and raw bodies.
 installNodeHTTPClient();
+
+// staticPath means a directory on disk, streamed from it.
+setDefaultStaticFileSource(new NodeFileSource());
 
 // templatePath means a directory on disk, read by the filesystem Loader.
 registerTemplateLoaderFactory(
@@ -44,6 +55,8 @@ registerTemplateLoaderFactory(
 );
 
 registerListenHost((app: Application, port: number, address: string | undefined, options: ListenOptions) => {
+  // As Tornado: `autoreload` (on with `debug`) restarts the process when a source changes.
+  if (app.settings.autoreload) autoreload.start();
   const server = new HTTPServer(app, options as HTTPServerOptions);
   // As Tornado's listen(): binding errors (port in use) are fatal, not silently ignored.
   server.listen(port, address).catch((e: unknown) => {

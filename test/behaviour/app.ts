@@ -11,6 +11,7 @@ import {
   RequestHandler,
   url,
 } from "../../src/core/index.js";
+import { makeStatefulApp } from "./stateful-app.js";
 import { makeGzipApp, makeTemplateApp, makeWebApp, type TemplateSettings } from "./web-app.js";
 
 class HelloHandler extends RequestHandler {
@@ -286,6 +287,7 @@ export function makeBehaviourApp(templates: TemplateSettings = {}): Application 
       ["/w/.*", makeWebApp()],
       ["/gz/.*", makeGzipApp()],
       ["/t/.*", makeTemplateApp(templates)],
+      ["/s/.*", makeStatefulApp()],
       ["/first-match", HelloHandler],
       ["/first-.*", ErrorHandler, { statusCode: 500 }],
     ],

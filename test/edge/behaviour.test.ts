@@ -1,6 +1,7 @@
 /** The behaviour suite against the Workers host, inside workerd. */
 import { SELF } from "cloudflare:test";
 import { type BehaviourClient, defineBehaviourSuite } from "../behaviour/suite.js";
+import { defineStatefulSuite } from "../behaviour/stateful-suite.js";
 import { defineWebSuite } from "../behaviour/web-suite.js";
 
 const client: BehaviourClient = {
@@ -13,3 +14,4 @@ const client: BehaviourClient = {
 
 defineBehaviourSuite(() => client);
 defineWebSuite(() => client);
+defineStatefulSuite(() => client);

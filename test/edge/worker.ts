@@ -4,4 +4,5 @@ import { makeBehaviourApp } from "../behaviour/app.js";
 // Written by global-setup.ts before the tests start.
 import templates from "./generated/templates.js";
 
+export { CycloneDurableObject } from "../../src/edge/index.js";
 export default toWorker(makeBehaviourApp({ templateLoader: new PrecompiledLoader(templates) }));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll } from "vitest";
 import { HTTPServer } from "../../src/node/index.js";
 import { makeBehaviourApp } from "../behaviour/app.js";
 import { type BehaviourClient, defineBehaviourSuite } from "../behaviour/suite.js";
+import { defineStatefulSuite } from "../behaviour/stateful-suite.js";
 import { defineWebSuite } from "../behaviour/web-suite.js";
 
 let server: HTTPServer;
@@ -45,3 +46,4 @@ const client: BehaviourClient = {
 
 defineBehaviourSuite(() => client);
 defineWebSuite(() => client);
+defineStatefulSuite(() => client);
