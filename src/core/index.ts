@@ -129,3 +129,4 @@ export {
 } from "./multipart.js";
 export * from "./websocket.js";
 export * from "./sse.js";
+export { type FetchApp, type FetchFunction, FallbackError, FallbackHandler } from "./fallback.js";

@@ -11,6 +11,7 @@ import {
   RequestHandler,
   url,
 } from "../../src/core/index.js";
+import { makeMountApp } from "./mount-app.js";
 import { makeStatefulApp } from "./stateful-app.js";
 import { makeGzipApp, makeTemplateApp, makeWebApp, type TemplateSettings } from "./web-app.js";
 
@@ -288,6 +289,7 @@ export function makeBehaviourApp(templates: TemplateSettings = {}): Application 
       ["/gz/.*", makeGzipApp()],
       ["/t/.*", makeTemplateApp(templates)],
       ["/s/.*", makeStatefulApp()],
+      ["/m/.*", makeMountApp()],
       ["/first-match", HelloHandler],
       ["/first-.*", ErrorHandler, { statusCode: 500 }],
     ],

@@ -250,6 +250,37 @@ export function defineWebSuite(client: () => BehaviourClient): void {
     });
   });
 
+  describe("mounting fetch-style apps", () => {
+    test("an itty-router router mounted with FallbackHandler answers its routes", async () => {
+      const r = await get("/m/itty/hello/ann");
+      expect(r.status).toBe(200);
+      expect(r.headers.get("x-from")).toBe("itty");
+      expect(await r.text()).toBe("itty says hi to ann");
+    });
+
+    test("method, body and status pass through both ways", async () => {
+      const r = await get("/m/itty/echo", { method: "POST", body: "payload" });
+      expect(r.status).toBe(201);
+      expect(r.statusText).toBe("Made");
+      expect(await r.text()).toBe("payload");
+    });
+
+    test("a streamed body streams through", async () => {
+      expect(await (await get("/m/itty/stream")).text()).toBe("part0;part1;part2;");
+    });
+
+    test("a route the mounted router does not have is 404", async () => {
+      const r = await get("/m/itty/nothing");
+      expect(r.status).toBe(404);
+      await r.text();
+    });
+
+    test("a plain function is a fetch app too; Cyclone's own routes still win first", async () => {
+      expect(await (await get("/m/fn/x/y")).text()).toBe("fn saw /m/fn/x/y");
+      expect(await (await get("/m/own")).text()).toBe("cyclone's own route");
+    });
+  });
+
   describe("locale", () => {
     test("the locale comes from Accept-Language with q-values, among locales with translations", async () => {
       const r = await get("/w/locale", { headers: { "Accept-Language": "fr;q=0.5, de-DE;q=0.9, xx;q=1" } });
