@@ -248,6 +248,8 @@ class BodyEchoHandler extends RequestHandler {
   }
 }
 
+const debugApp = new Application([["/debug/throw", ThrowHandler]], { serveTraceback: true });
+
 const nested = new Application(
   [url("/nested/item/(\\w+)", NestedItemHandler, {}, "nested-item")],
   { name: "inner" },
@@ -285,6 +287,7 @@ export function makeBehaviourApp(templates: TemplateSettings = {}): Application 
       ["/info", RequestInfoHandler],
       ["/body", BodyEchoHandler],
       ["/nested/.*", nested],
+      ["/debug/.*", debugApp],
       ["/w/.*", makeWebApp()],
       ["/gz/.*", makeGzipApp()],
       ["/t/.*", makeTemplateApp(templates)],

@@ -262,6 +262,17 @@ export function defineBehaviourSuite(client: () => BehaviourClient): void {
       expect(await r.text()).toBe("finished early");
     });
 
+    test("with serveTraceback the error page is the stack, as plain text", async () => {
+      const r = await get("/debug/throw");
+      expect(r.status).toBe(500);
+      expect(r.headers.get("content-type")).toBe("text/plain; charset=UTF-8");
+      const text = await r.text();
+      expect(text).toMatch(/^Error: boom: secret detail\n\s+at /);
+      const http = await get("/debug/throw?kind=http");
+      expect(http.status).toBe(403);
+      expect(await http.text()).toMatch(/^HTTPError: HTTP 403: Forbidden \(forbidden for test\)\n\s+at /);
+    });
+
     test("write() refuses arrays with a TypeError, as Tornado", async () => {
       const r = await get("/write-array");
       expect(await r.text()).toBe("TypeError: write() only accepts bytes, unicode, and dict objects. Lists");
