@@ -94,13 +94,19 @@ export class Condition {
 
   /**
    * Waits for {@link notify}. Resolves `true` when notified, or `false` when `timeout`
-   * (milliseconds, or a `Date` deadline) passes first.
+   * (milliseconds, or a `Date` deadline) passes first. When `signal` aborts first, the
+   * wait is withdrawn (it no longer counts in {@link waiterCount}) and the promise rejects
+   * with the signal's reason — what cancelling the future does in Tornado, e.g. for a
+   * long-poll request whose client left.
    *
    * @example
    * if (!(await condition.wait(1000))) console.log("nobody notified within a second");
+   * // Long polling: stop waiting when the client goes away.
+   * const left = new AbortController(); // left.abort() in onConnectionClose
+   * await condition.wait(undefined, left.signal);
    */
-  wait(timeout?: Timeout): Promise<boolean> {
-    return this.#waiters.add(undefined, timeout, (w) => w.resolve(false));
+  wait(timeout?: Timeout, signal?: AbortSignal): Promise<boolean> {
+    return this.#waiters.add(undefined, timeout, (w) => w.resolve(false), signal);
   }
 
   /**
@@ -201,14 +207,16 @@ export class Event {
 
   /**
    * Resolves once the flag is set; rejects with {@link TimeoutError} if `timeout`
-   * (milliseconds, or a `Date` deadline) passes first.
+   * (milliseconds, or a `Date` deadline) passes first. When `signal` aborts first, the
+   * wait is withdrawn and the promise rejects with the signal's reason.
    *
    * @example
    * await event.wait(5000);
+   * await event.wait(undefined, AbortSignal.timeout(5000));
    */
-  wait(timeout?: Timeout): Promise<void> {
+  wait(timeout?: Timeout, signal?: AbortSignal): Promise<void> {
     if (this.#value) return Promise.resolve();
-    return this.#waiters.add(undefined, timeout, (w) => w.reject(new TimeoutError()));
+    return this.#waiters.add(undefined, timeout, (w) => w.reject(new TimeoutError()), signal);
   }
 
   /** A short description in Tornado's repr form: `<Event set>` or `<Event clear>`. */

@@ -19,7 +19,14 @@ export interface Waiter<T, D> {
 }
 
 interface Entry<T, D> extends Waiter<T, D> {
-  cancelTimer: (() => void) | undefined;
+  /** Stops the timer and the abort listener: called once the waiter leaves the set. */
+  detach: (() => void) | undefined;
+}
+
+function detach<T, D>(entry: Entry<T, D>): void {
+  const d = entry.detach;
+  entry.detach = undefined;
+  d?.();
 }
 
 /**
@@ -41,43 +48,58 @@ export class Waiters<T, D = undefined> {
 
   /**
    * Adds a waiter and returns its promise. When `timeout` passes first, the waiter is
-   * removed and `expire` settles it (resolve with a sentinel, or reject).
+   * removed and `expire` settles it (resolve with a sentinel, or reject). When `signal`
+   * aborts first, the waiter is removed and its promise rejects with the signal's reason
+   * (at once if it is already aborted): a cancelled wait leaves nothing behind.
    * A malformed timeout throws synchronously, before anything is queued.
    */
-  add(data: D, timeout: Timeout | undefined, expire: (waiter: Waiter<T, D>) => void): Promise<T> {
+  add(data: D, timeout: Timeout | undefined, expire: (waiter: Waiter<T, D>) => void, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     let entry!: Entry<T, D>;
     const promise = new Promise<T>((resolve, reject) => {
-      entry = { resolve, reject, data, cancelTimer: undefined };
+      entry = { resolve, reject, data, detach: undefined };
     });
-    if (timeout !== undefined) {
-      entry.cancelTimer = scheduleTimeout(timeout, () => {
-        entry.cancelTimer = undefined;
-        if (this.#entries.delete(entry)) expire(entry);
-      });
+    const cancelTimer =
+      timeout === undefined
+        ? undefined
+        : scheduleTimeout(timeout, () => {
+            if (!this.#entries.delete(entry)) return;
+            detach(entry);
+            expire(entry);
+          });
+    if (signal === undefined) {
+      entry.detach = cancelTimer;
+    } else {
+      const onAbort = (): void => {
+        if (!this.#entries.delete(entry)) return;
+        detach(entry);
+        entry.reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      entry.detach = () => {
+        cancelTimer?.();
+        signal.removeEventListener("abort", onAbort);
+      };
     }
     this.#entries.add(entry);
     return promise;
   }
 
-  /** Removes and returns the oldest pending waiter (its timer stopped), or `undefined`. */
+  /** Removes and returns the oldest pending waiter (its timer and abort listener stopped), or `undefined`. */
   shift(): Waiter<T, D> | undefined {
     for (const entry of this.#entries) {
       this.#entries.delete(entry);
-      entry.cancelTimer?.();
-      entry.cancelTimer = undefined;
+      detach(entry);
       return entry;
     }
     return undefined;
   }
 
-  /** Removes and returns every pending waiter, oldest first (timers stopped). */
+  /** Removes and returns every pending waiter, oldest first (timers and abort listeners stopped). */
   drain(): Waiter<T, D>[] {
     const all = [...this.#entries];
     this.#entries.clear();
-    for (const entry of all) {
-      entry.cancelTimer?.();
-      entry.cancelTimer = undefined;
-    }
+    for (const entry of all) detach(entry);
     return all;
   }
 }

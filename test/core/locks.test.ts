@@ -526,3 +526,56 @@ describe("Lock", () => {
     expect(lock.waiterCount).toBe(0);
   });
 });
+
+describe("Cancelling a wait with an AbortSignal", () => {
+  it("withdraws a Condition waiter and rejects with the signal's reason", async () => {
+    const c = new Condition();
+    const left = new AbortController();
+    const waiting = c.wait(undefined, left.signal);
+    expect(c.waiterCount).toBe(1);
+    const reason = new Error("client left");
+    left.abort(reason);
+    expect(c.waiterCount).toBe(0);
+    await expect(waiting).rejects.toBe(reason);
+  });
+
+  it("lets notify(1) skip a cancelled waiter and wake the next one", async () => {
+    const c = new Condition();
+    const left = new AbortController();
+    const first = track(c.wait(undefined, left.signal));
+    const second = track(c.wait());
+    left.abort();
+    c.notify(1);
+    await tick();
+    expect(first.error).toBeInstanceOf(DOMException);
+    expect(second.value).toBe(true);
+  });
+
+  it("rejects at once, queueing nothing, when the signal is already aborted", async () => {
+    const c = new Condition();
+    const reason = new Error("gone");
+    const waiting = c.wait(undefined, AbortSignal.abort(reason));
+    expect(c.waiterCount).toBe(0);
+    await expect(waiting).rejects.toBe(reason);
+  });
+
+  it("ignores an abort after the waiter was notified", async () => {
+    const c = new Condition();
+    const left = new AbortController();
+    const waiting = c.wait(undefined, left.signal);
+    c.notifyAll();
+    left.abort();
+    expect(await waiting).toBe(true);
+  });
+
+  it("withdraws an Event waiter and rejects with the signal's reason", async () => {
+    const e = new Event();
+    const left = new AbortController();
+    const waiting = e.wait(undefined, left.signal);
+    left.abort(new Error("bye"));
+    expect(e.waiterCount).toBe(0);
+    await expect(waiting).rejects.toEqual(new Error("bye"));
+    e.set();
+    await expect(e.wait(undefined, AbortSignal.abort())).resolves.toBeUndefined();
+  });
+});
