@@ -5,6 +5,7 @@
  */
 
 import { TemplateError, isWhitespaceMode } from "../core/template/compiler.js";
+import { writeAssetManifest } from "./assets.js";
 import { writeTemplateModule } from "./templates.js";
 
 /** Where a command writes its output. */
@@ -30,6 +31,9 @@ Commands:
                             (default: single for .html/.js, all for others)
       --ext <list>          only files with these extensions, comma-separated (.html,.txt)
       --types               also write a .d.ts beside the module
+  assets manifest <dir> --out <file>
+      Record the size, time and SHA-512 of every file under <dir> in an ES module, for
+      AssetsFileSource: static files on Workers with the same versioned URLs as Node.
   help                    show this text
 `;
 
@@ -104,6 +108,16 @@ export async function main(args: readonly string[], output: CliOutput = { stdout
       const a = parseBuildArgs(rest);
       const names = writeTemplateModule(a.dir, a.out, { autoescape: a.autoescape, whitespace: a.whitespace, extensions: a.extensions, types: a.types });
       output.stdout(`cyclone: compiled ${names.length} template(s) from ${a.dir} into ${a.out}\n`);
+      return 0;
+    }
+    if (command === "assets" && sub === "manifest") {
+      const outAt = rest.findIndex((a) => a === "--out" || a === "-o" || a.startsWith("--out="));
+      const out = outAt === -1 ? "" : rest[outAt]!.startsWith("--out=") ? rest[outAt]!.slice(6) : (rest[outAt + 1] ?? "");
+      const dirs = rest.filter((_, i) => outAt === -1 || (i !== outAt && !(i === outAt + 1 && !rest[outAt]!.startsWith("--out="))));
+      if (dirs.length !== 1 || dirs[0]!.startsWith("-")) throw new UsageError("assets manifest takes one directory");
+      if (!out) throw new UsageError("assets manifest needs --out <file>");
+      const n = writeAssetManifest(dirs[0]!, out);
+      output.stdout(`cyclone: recorded ${n} asset(s) from ${dirs[0]} in ${out}\n`);
       return 0;
     }
     throw new UsageError(`unknown command: ${args.join(" ")}`);

@@ -17,12 +17,15 @@ import type { RequestHandler } from "./web.js";
 
 type Method<This, Args extends unknown[], R> = (this: This, ...args: Args) => R;
 
+// The wrapper returns nothing when the guard answered the request itself; the handler
+// machinery treats that like a method that finished. Typed as the original method, so a
+// decorated method keeps its signature.
 function wrap<This extends RequestHandler, Args extends unknown[], R>(
   method: Method<This, Args, R>,
   guard: (handler: This) => boolean,
-): Method<This, Args, R | undefined> {
-  return function (this: This, ...args: Args): R | undefined {
-    if (!guard(this)) return undefined;
+): Method<This, Args, R> {
+  return function (this: This, ...args: Args): R {
+    if (!guard(this)) return undefined as R;
     return method.call(this, ...args);
   };
 }
@@ -40,7 +43,7 @@ function wrap<This extends RequestHandler, Args extends unknown[], R>(
 export function authenticated<This extends RequestHandler, Args extends unknown[], R>(
   method: Method<This, Args, R>,
   _context?: ClassMethodDecoratorContext<This, Method<This, Args, R>>,
-): Method<This, Args, R | undefined> {
+): Method<This, Args, R> {
   return wrap(method, (handler) => {
     if (handler.currentUser) return true;
     const m = handler.request.method;
@@ -62,7 +65,7 @@ export function authenticated<This extends RequestHandler, Args extends unknown[
 export function removeslash<This extends RequestHandler, Args extends unknown[], R>(
   method: Method<This, Args, R>,
   _context?: ClassMethodDecoratorContext<This, Method<This, Args, R>>,
-): Method<This, Args, R | undefined> {
+): Method<This, Args, R> {
   return wrap(method, (handler) => {
     const { path, query } = handler.request;
     if (!path.endsWith("/")) return true;
@@ -83,7 +86,7 @@ export function removeslash<This extends RequestHandler, Args extends unknown[],
 export function addslash<This extends RequestHandler, Args extends unknown[], R>(
   method: Method<This, Args, R>,
   _context?: ClassMethodDecoratorContext<This, Method<This, Args, R>>,
-): Method<This, Args, R | undefined> {
+): Method<This, Args, R> {
   return wrap(method, (handler) => {
     const { path, query } = handler.request;
     if (path.endsWith("/")) return true;

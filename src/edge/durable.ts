@@ -12,6 +12,7 @@
 
 import type { Application } from "../core/index.js";
 import type { KeyStorage, KeyStorageListOptions } from "../core/stateful.js";
+import { setWorkerEnv } from "./assets.js";
 import type { DurableObjectNamespaceLike, DurableObjectStateLike, DurableObjectStorageLike } from "./runtime-types.js";
 
 /** The header carrying the client's address from the Worker to the object. */
@@ -85,6 +86,7 @@ export class CycloneDurableObject {
     this.ctx = ctx;
     this.env = env;
     this.storage = new DurableKeyStorage(ctx.storage);
+    setWorkerEnv(env);
   }
 
   /** The Application this object serves. */

@@ -8,6 +8,7 @@
  */
 
 import type { Application } from "../core/index.js";
+import { setWorkerEnv } from "./assets.js";
 import { DEFAULT_BINDING, forwardToObject, registerObjectApplication } from "./durable.js";
 import type { DurableObjectNamespaceLike, WorkerExecutionContext } from "./runtime-types.js";
 
@@ -21,6 +22,7 @@ export {
   REMOTE_IP_HEADER,
 } from "./durable.js";
 export type * from "./runtime-types.js";
+export { type AssetManifest, type AssetsBinding, AssetsFileSource, type AssetsFileSourceOptions } from "./assets.js";
 
 /** The shape Workers expect of a module's default export. */
 export interface WorkerEntry<Env = unknown> {
@@ -51,6 +53,7 @@ export function toWorker<Env = unknown>(app: Application, options: ToWorkerOptio
   const bindingName = options.binding ?? DEFAULT_BINDING;
   return {
     fetch(request: Request, env: Env, ctx: WorkerExecutionContext): Promise<Response> {
+      setWorkerEnv(env);
       const ipHeader = request.headers.get("CF-Connecting-IP");
       const remoteIp = ipHeader ?? undefined;
       const namespace = (env as Record<string, unknown> | undefined)?.[bindingName] as DurableObjectNamespaceLike | undefined;
