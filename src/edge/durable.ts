@@ -21,14 +21,33 @@ export const REMOTE_IP_HEADER = "X-Cyclone-Remote-Ip";
 /** The default name of the Durable Object binding in wrangler.toml. */
 export const DEFAULT_BINDING = "CYCLONE_OBJECTS";
 
-let registered: Application | undefined;
+/** An Application, or a function that makes it from the Worker's `env` (secrets, bindings). */
+export type ApplicationSource<Env = unknown> = Application | ((env: Env) => Application);
+
+let registered: ApplicationSource<never> | undefined;
+const made = new WeakMap<object, Application>();
 
 /**
  * Names the Application that {@link CycloneDurableObject} serves. `toWorker(app)` calls
  * this; the Worker and its objects run the same script, so the object finds the app.
  */
-export function registerObjectApplication(app: Application): void {
-  registered = app;
+export function registerObjectApplication<Env>(app: ApplicationSource<Env>): void {
+  registered = app as ApplicationSource<never>;
+}
+
+/**
+ * The Application for `env`: the registered one, or the one its factory made for this
+ * `env` (made once per isolate and env, not per request).
+ */
+export function resolveApplication<Env>(source: ApplicationSource<Env>, env: Env): Application {
+  if (typeof source !== "function") return source;
+  const key = (typeof env === "object" && env !== null ? env : made) as object;
+  let app = made.get(key);
+  if (app === undefined) {
+    app = source(env);
+    made.set(key, app);
+  }
+  return app;
 }
 
 /** {@link KeyStorage} over Durable Object storage. */
@@ -94,7 +113,7 @@ export class CycloneDurableObject {
     if (registered === undefined) {
       throw new Error("CycloneDurableObject has no application: call toWorker(app) in the Worker's module");
     }
-    return registered;
+    return resolveApplication(registered, this.env as never);
   }
 
   /** Serves a request the Worker forwarded: the same Application, with this object's storage. */

@@ -7,13 +7,13 @@
  * @module
  */
 
-import type { Application } from "../core/index.js";
 import { setWorkerEnv } from "./assets.js";
-import { DEFAULT_BINDING, forwardToObject, registerObjectApplication } from "./durable.js";
+import { type ApplicationSource, DEFAULT_BINDING, forwardToObject, registerObjectApplication, resolveApplication } from "./durable.js";
 import type { DurableObjectNamespaceLike, WorkerExecutionContext } from "./runtime-types.js";
 
 export * from "../core/index.js";
 export {
+  type ApplicationSource,
   CycloneDurableObject,
   DEFAULT_BINDING,
   DurableKeyStorage,
@@ -39,7 +39,9 @@ export interface ToWorkerOptions {
 }
 
 /**
- * Wraps an application as a Worker. Stateful routes (`@stateful`) are forwarded to the
+ * Wraps an application as a Worker. Pass a function of `env` to build the app from
+ * bindings and secrets (e.g. `cookieSecret: env.COOKIE_SECRET`); it runs once per isolate.
+ * Stateful routes (`@stateful`) are forwarded to the
  * Durable Object for their key; the rest are served here. The client address comes from
  * `CF-Connecting-IP`, which the platform sets and a client cannot forge.
  *
@@ -48,12 +50,13 @@ export interface ToWorkerOptions {
  * class MainHandler extends RequestHandler { get() { this.write("Hello, world"); } }
  * export default toWorker(new Application([["/", MainHandler]]));
  */
-export function toWorker<Env = unknown>(app: Application, options: ToWorkerOptions = {}): WorkerEntry<Env> {
-  registerObjectApplication(app);
+export function toWorker<Env = unknown>(source: ApplicationSource<Env>, options: ToWorkerOptions = {}): WorkerEntry<Env> {
+  registerObjectApplication(source);
   const bindingName = options.binding ?? DEFAULT_BINDING;
   return {
     fetch(request: Request, env: Env, ctx: WorkerExecutionContext): Promise<Response> {
       setWorkerEnv(env);
+      const app = resolveApplication(source, env);
       const ipHeader = request.headers.get("CF-Connecting-IP");
       const remoteIp = ipHeader ?? undefined;
       const namespace = (env as Record<string, unknown> | undefined)?.[bindingName] as DurableObjectNamespaceLike | undefined;
