@@ -5,12 +5,18 @@
  * adds what it lets through (duplicate Content-Length, Transfer-Encoding with
  * Content-Length on HTTP/1.0, …), Tornado's limits and `xheaders`, and drives the core's
  * `HTTPConnection` interface with back-pressure.
+ *
+ * With `ssl` options it serves HTTPS (`node:https`). `bind(port)` + `start(n)` runs it in
+ * `n` processes through the process module, as Tornado's `HTTPServer.start`, and `drain`
+ * is the graceful-shutdown step (see shutdown.ts).
  * @module
  */
 
 import * as http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import * as https from "node:https";
+import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { isIP } from "node:net";
+import { lookup } from "node:dns/promises";
 import * as zlib from "node:zlib";
 import {
   type Application,
@@ -27,7 +33,10 @@ import {
   type ResponseStartLine,
 } from "../core/index.js";
 import { genLog } from "../core/log.js";
-import { serveUpgrade } from "./websocket.js";
+import { addAcceptHandler, bindSockets, type BindOptions, DEFAULT_BACKLOG, loadSSLOptions, type ServerSSLOptions, sslOptionsToContext } from "./netutil.js";
+import { forkProcesses } from "./process.js";
+import { TCPServerStateError } from "./tcpserver.js";
+import { closeWebSockets, serveUpgrade } from "./websocket.js";
 
 /** Options of {@link HTTPServer}, with Tornado's names and defaults. */
 export interface HTTPServerOptions {
@@ -47,6 +56,18 @@ export interface HTTPServerOptions {
   bodyTimeout?: number;
   /** Close connections after each response. */
   noKeepAlive?: boolean;
+  /**
+   * Serve HTTPS, as Tornado's `ssl_options`: Node's TLS options (`cert`, `key`, `ca`,
+   * `requestCert`, `SNICallback`, `secureContext`, ...) or Tornado-style `certfile`/`keyfile`
+   * paths. Files are read, and the certificate checked, when the server is created.
+   */
+  ssl?: ServerSSLOptions;
+}
+
+/** What the server tells each connection it serves. */
+interface ServerState {
+  /** Set by `drain`: responses say `Connection: close`. */
+  draining: boolean;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -80,12 +101,16 @@ class NodeConnection implements HTTPConnection {
   #closeCallback: (() => void) | null = null;
   #listening = false;
   #gzip: zlib.Gzip | undefined;
+  readonly #state: ServerState;
 
-  constructor(res: http.ServerResponse) {
+  constructor(res: http.ServerResponse, state: ServerState) {
     this.#res = res;
+    this.#state = state;
   }
 
   writeHeaders(startLine: ResponseStartLine, headers: HTTPHeaders, chunk?: Chunk, last?: boolean): Promise<void> {
+    // A draining server answers what is in flight, then closes: the client must not reuse it.
+    if (this.#state.draining) this.#res.shouldKeepAlive = false;
     const gzip = startLine.contentEncoding === "gzip";
     if (gzip && last) {
       // A finished body is compressed in one go, so it keeps an exact Content-Length.
@@ -176,19 +201,37 @@ class NodeConnection implements HTTPConnection {
 /**
  * A non-blocking HTTP server for an {@link Application}. Tornado's `HTTPServer`.
  *
+ * Three ways to start it, as Tornado: `listen(port)`; `bind(port)` then `start()` (with
+ * `start(n)` forking `n` processes that share the port); or `addSockets(servers)` with
+ * listening sockets made elsewhere (`bindSockets`, `bindUnixSocket`).
+ *
  * @example
  * const server = new HTTPServer(app, { xheaders: true });
  * await server.listen(8888, "127.0.0.1");
  * // ...
  * await server.stop();
+ *
+ * @example
+ * // HTTPS in one process per core
+ * const server = new HTTPServer(app, { ssl: { certfile: "server.crt", keyfile: "server.key" } });
+ * server.bind(8443);
+ * await server.start(0);
  */
 export class HTTPServer implements ListeningServer {
   readonly application: Application;
-  readonly server: http.Server;
+  /** The `node:http` server (a `node:https` one with `ssl` options). */
+  readonly server: http.Server | https.Server;
   readonly #xheaders: boolean;
   readonly #trusted: Set<string>;
   readonly #maxBodySize: number;
   readonly #noKeepAlive: boolean;
+  readonly #state: ServerState = { draining: false };
+  // Every open connection, however it arrived (listen, bind, addSockets), for drain().
+  readonly #sockets = new Set<Socket>();
+  // Listening sockets whose connections are handed to `server` (bind, addSockets).
+  readonly #extra = new Map<NetServer, () => void>();
+  #pendingBinds: { port: number; address: string | undefined; options: BindOptions }[] = [];
+  #started = false;
 
   constructor(application: Application, options: HTTPServerOptions = {}) {
     this.application = application;
@@ -200,23 +243,28 @@ export class HTTPServer implements ListeningServer {
     const maxHeaderSize = options.maxHeaderSize ?? s.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
     const headerTimeout = (options.headerTimeout ?? 60) * 1000;
     const bodyTimeout = (options.bodyTimeout ?? 300) * 1000;
-    this.server = http.createServer(
-      {
-        maxHeaderSize,
-        requireHostHeader: false,
-        joinDuplicateHeaders: false,
-        // Node checks the header and request timeouts on this interval (30 s by default,
-        // which would let a slow client hold a socket far past the limit).
-        connectionsCheckingInterval: Math.max(50, Math.min(1000, headerTimeout / 4, bodyTimeout / 4)),
-      },
-      this.#onRequest,
-    );
+    const httpOptions: http.ServerOptions = {
+      maxHeaderSize,
+      requireHostHeader: false,
+      joinDuplicateHeaders: false,
+      // Node checks the header and request timeouts on this interval (30 s by default,
+      // which would let a slow client hold a socket far past the limit).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, headerTimeout / 4, bodyTimeout / 4)),
+    };
+    if (options.ssl) {
+      // Files are read and the context built once, now: a bad path or PEM fails at start-up.
+      const tlsOptions = { ...loadSSLOptions(options.ssl), secureContext: sslOptionsToContext(options.ssl, true) };
+      this.server = https.createServer({ ...tlsOptions, ...httpOptions }, this.#onRequest);
+    } else {
+      this.server = http.createServer(httpOptions, this.#onRequest);
+    }
     const idle = options.idleConnectionTimeout ?? s.idleConnectionTimeout ?? DEFAULT_LIMITS.idleConnectionTimeout;
     this.server.keepAliveTimeout = idle * 1000;
     this.server.headersTimeout = headerTimeout;
     this.server.requestTimeout = bodyTimeout;
     this.server.on("clientError", onClientError);
     this.server.on("upgrade", this.#onUpgrade);
+    this.server.on("connection", this.#track);
   }
 
   /** Starts listening; resolves once bound. `port` 0 picks a free port. */
@@ -231,15 +279,117 @@ export class HTTPServer implements ListeningServer {
     });
   }
 
+  /**
+   * Serves connections accepted by listening sockets made elsewhere, such as those
+   * {@link bindSockets} or `bindUnixSocket` return. Tornado's `add_sockets`.
+   *
+   * @example
+   * server.addSockets(await bindSockets(8888, "localhost")); // IPv4 and IPv6
+   */
+  addSockets(servers: Iterable<NetServer>): void {
+    for (const s of servers) {
+      if (this.#extra.has(s)) continue;
+      this.#extra.set(s, addAcceptHandler(s, (socket) => this.server.emit("connection", socket)));
+    }
+  }
+
+  /**
+   * Records a port (and address) to listen on when {@link HTTPServer.start} runs; after
+   * `start`, binds at once. Every address `address` resolves to is bound (all interfaces
+   * when omitted), as Tornado's `bind`. Binding waits for `start` because with several
+   * processes each child must open its own share of the socket.
+   *
+   * @example
+   * server.bind(8888, "127.0.0.1");
+   * await server.start();
+   */
+  bind(port: number, address?: string, options: BindOptions = {}): Promise<void> {
+    if (this.#started) return this.#bindNow(port, address, options);
+    this.#pendingBinds.push({ port, address, options });
+    return Promise.resolve();
+  }
+
+  /**
+   * Binds what {@link HTTPServer.bind} recorded and starts serving; resolves once
+   * listening. Tornado's `start(num_processes=1, max_restarts=None)`:
+   * with `numProcesses` other than 1, the process forks first (`forkProcesses`; `0` or
+   * `null` means one process per core) and each child listens on the shared port, so the
+   * promise never resolves in the primary, which supervises the children instead.
+   *
+   * @example
+   * server.bind(8888);
+   * await server.start(0); // from here on, in each child
+   * console.log(`child ${taskId()} serving`);
+   */
+  async start(numProcesses: number | null = 1, maxRestarts?: number | null): Promise<void> {
+    if (this.#started) throw new TCPServerStateError("HTTPServer.start() was already called");
+    this.#started = true;
+    if (numProcesses !== 1) await forkProcesses(numProcesses, maxRestarts);
+    const binds = this.#pendingBinds;
+    this.#pendingBinds = [];
+    for (const b of binds) await this.#bindNow(b.port, b.address, b.options);
+  }
+
+  async #bindNow(port: number, address: string | undefined, options: BindOptions): Promise<void> {
+    // The node:http server must listen itself, on the first address: its header and body
+    // timeouts are only enforced once it is listening. Further addresses hand it their
+    // connections.
+    if (this.server.listening || options.reusePort === true) {
+      this.addSockets(await bindSockets(port, address, options));
+      return;
+    }
+    const family = options.family ?? 0;
+    const hosts = await listenHosts(address, family);
+    const backlog = options.backlog ?? DEFAULT_BACKLOG;
+    let rest = hosts;
+    for (;;) {
+      const [host, ...others] = rest;
+      rest = others;
+      try {
+        await this.#listenOn({ port, host, backlog, ipv6Only: host !== undefined && isIP(host) === 6 && (family === 6 || hosts.length > 1) });
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // As bindSockets: an address the host cannot bind (::1 in many containers) is skipped.
+        if (rest.length === 0 || (code !== "EADDRNOTAVAIL" && code !== "EAFNOSUPPORT")) throw e;
+      }
+    }
+    const bound = this.address()!.port;
+    for (const host of rest) this.addSockets(await bindSockets(bound, host, options));
+  }
+
+  #listenOn(options: { port: number; host: string | undefined; backlog: number; ipv6Only: boolean }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      this.server.once("error", onError);
+      this.server.listen(options, () => {
+        this.server.off("error", onError);
+        resolve();
+      });
+    });
+  }
+
   /** The bound address and port, once listening. */
   address(): { address: string; port: number } | null {
-    const a = this.server.address();
+    let a = this.server.address();
+    if (a === null) {
+      for (const s of this.#extra.keys()) {
+        a = s.address();
+        if (a !== null) break;
+      }
+    }
     return a === null || typeof a === "string" ? null : { address: (a as AddressInfo).address, port: (a as AddressInfo).port };
   }
 
   /** Stops accepting connections and closes idle ones; in-flight requests finish. */
   stop(): Promise<void> {
+    this.#closeListeners();
     return new Promise((resolve) => {
+      if (!this.server.listening) {
+        this.server.closeIdleConnections();
+        resolve();
+        return;
+      }
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
     });
@@ -248,7 +398,73 @@ export class HTTPServer implements ListeningServer {
   /** Closes every connection at once, in flight or not. */
   closeAllConnections(): void {
     this.server.closeAllConnections();
+    // Upgraded and still-handshaking (TLS) connections are not node:http's to close.
+    for (const s of this.#sockets) s.destroy();
   }
+
+  /** Whether {@link HTTPServer.drain} has been called. */
+  get draining(): boolean {
+    return this.#state.draining;
+  }
+
+  /** How many connections are open (keep-alive, in flight, or upgraded to WebSockets). */
+  get connectionCount(): number {
+    return this.#sockets.size;
+  }
+
+  /**
+   * The graceful-shutdown step: stops accepting connections, closes idle keep-alive
+   * connections at once and the others as soon as their response is done (responses from
+   * now on say `Connection: close`), closes WebSockets with 1001 ("going away"), and
+   * resolves to `true` once every connection is closed. After `timeout` seconds (default
+   * 30) whatever is still open is closed and it resolves to `false`. Tornado has no such
+   * method; `installGracefulShutdown` drives it from SIGTERM/SIGINT.
+   *
+   * @example
+   * const clean = await server.drain(10);
+   * if (!clean) genLog.warning("requests were cut off");
+   */
+  drain(timeout = 30): Promise<boolean> {
+    this.#state.draining = true;
+    this.#closeListeners();
+    if (this.server.listening) this.server.close();
+    closeWebSockets(this);
+    this.server.closeIdleConnections();
+    return new Promise((resolve) => {
+      if (this.#sockets.size === 0) {
+        resolve(true);
+        return;
+      }
+      // A response that ends leaves its connection idle; close it on the next sweep.
+      const sweep = setInterval(() => {
+        this.server.closeIdleConnections();
+        if (this.#sockets.size === 0) done(true);
+      }, 25);
+      const deadline = setTimeout(() => {
+        this.closeAllConnections();
+        done(false);
+      }, timeout * 1000);
+      const done = (clean: boolean): void => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        resolve(clean);
+      };
+    });
+  }
+
+  #closeListeners(): void {
+    for (const [s, remove] of this.#extra) {
+      remove();
+      s.close();
+    }
+    this.#extra.clear();
+  }
+
+  #track = (socket: Socket): void => {
+    const sockets = this.#sockets;
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  };
 
   // Requests with an Upgrade header (WebSockets) leave node:http's parser; route them too.
   #onUpgrade = (req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): void => {
@@ -277,7 +493,7 @@ export class HTTPServer implements ListeningServer {
       remoteIp: socket.remoteAddress ?? "",
       protocol: socket.encrypted ? "https" : "http",
       host: headers.get("Host") ?? "127.0.0.1",
-      connection: new NodeConnection(res),
+      connection: new NodeConnection(res, this.#state),
     });
     if (this.#xheaders) this.#applyXheaders(request);
 
@@ -382,6 +598,16 @@ export class HTTPServer implements ListeningServer {
       if (proto === "http" || proto === "https") request.protocol = proto;
     }
   }
+}
+
+/** The addresses `bind(port, address)` listens on; `undefined` is every interface. */
+async function listenHosts(address: string | undefined, family: number): Promise<(string | undefined)[]> {
+  if (address === undefined || address === "") return [family === 4 ? "0.0.0.0" : family === 6 ? "::" : undefined];
+  if (isIP(address) !== 0) return [address];
+  const found = await lookup(address, { all: true, family: family === 4 || family === 6 ? family : 0 });
+  const hosts = [...new Set(found.map((a) => a.address))];
+  // Nothing found: let listen() report the name as unknown.
+  return hosts.length > 0 ? hosts : [address];
 }
 
 function onClientError(err: Error & { code?: string }, socket: import("node:stream").Duplex): void {
