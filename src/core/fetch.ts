@@ -10,6 +10,19 @@ import { ClientDisconnectedError, HTTPError } from "./errors.js";
 import { urlUnescapeBytes } from "./escape.js";
 import { type KeyStorage, stateKeyOf } from "./stateful.js";
 import { type Chunk, type HTTPConnection, HTTPHeaders, HTTPServerRequest, type ResponseStartLine } from "./httputil.js";
+import type { WebSocketAcceptParams, WebSocketTransport, WebSocketUpgradable } from "./websocket-transport.js";
+
+/**
+ * What a fetch host's WebSocket acceptor returns: the transport the handler talks to, and
+ * the client end the 101 `Response` carries (the Workers runtime's `webSocket`).
+ */
+export interface FetchWebSocketAccept {
+  transport: WebSocketTransport;
+  webSocket: unknown;
+}
+
+/** Accepts the WebSocket of `request` for a fetch host (see `FetchHandlerOptions.acceptWebSocket`). */
+export type FetchWebSocketAcceptor = (params: WebSocketAcceptParams, request: HTTPServerRequest) => FetchWebSocketAccept;
 
 /** How a fetch host describes the request's surroundings. */
 export interface FetchHandlerOptions {
@@ -26,6 +39,8 @@ export interface FetchHandlerOptions {
   forward?: (key: string, request: Request) => Promise<Response>;
   /** Storage for handlers of this request (the Durable Object's). */
   storage?: KeyStorage;
+  /** Accepts WebSocket upgrades; without it a WebSocket handshake is answered with 501. */
+  acceptWebSocket?: FetchWebSocketAcceptor;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -47,7 +62,7 @@ function toWebHeaders(headers: HTTPHeaders): Headers {
  * plain `Response`; one that is flushed before it finishes becomes a streamed body, started
  * as soon as the headers are written.
  */
-class FetchConnection implements HTTPConnection {
+class FetchConnection implements HTTPConnection, WebSocketUpgradable {
   readonly response: Promise<Response>;
   #resolve!: (r: Response) => void;
   #start: ResponseStartLine | undefined;
@@ -57,6 +72,10 @@ class FetchConnection implements HTTPConnection {
   #finished = false;
   #closeCallback: (() => void) | null = null;
   readonly #isHead: boolean;
+  #acceptor: FetchWebSocketAcceptor | undefined;
+  #request: HTTPServerRequest | undefined;
+  #accepted: FetchWebSocketAccept | undefined;
+  #subprotocol: string | null = null;
 
   constructor(isHead: boolean, signal: AbortSignal | undefined) {
     this.#isHead = isHead;
@@ -69,6 +88,21 @@ class FetchConnection implements HTTPConnection {
     const cb = this.#closeCallback;
     this.#closeCallback = null;
     cb?.();
+  }
+
+  /** @internal Lets this connection accept the WebSocket of `request` with `acceptor`. */
+  _allowWebSocket(acceptor: FetchWebSocketAcceptor, request: HTTPServerRequest): void {
+    this.#acceptor = acceptor;
+    this.#request = request;
+  }
+
+  upgradeWebSocket(params: WebSocketAcceptParams): WebSocketTransport {
+    if (this.#acceptor === undefined || this.#request === undefined) {
+      throw new HTTPError(501, "this host's connection cannot be upgraded to a WebSocket");
+    }
+    this.#accepted = this.#acceptor(params, this.#request);
+    this.#subprotocol = params.subprotocol;
+    return this.#accepted.transport;
   }
 
   writeHeaders(startLine: ResponseStartLine, headers: HTTPHeaders, chunk?: Chunk, last?: boolean): Promise<void> {
@@ -118,6 +152,13 @@ class FetchConnection implements HTTPConnection {
       return;
     }
     const status = this.#start?.code ?? 200;
+    if (status === 101 && this.#accepted !== undefined) {
+      const headers = this.#headers ? toWebHeaders(this.#headers) : new Headers();
+      if (this.#subprotocol !== null) headers.set("Sec-WebSocket-Protocol", this.#subprotocol);
+      // `webSocket` is the Workers runtime's extension of ResponseInit.
+      this.#resolve(new Response(null, { status, headers, webSocket: this.#accepted.webSocket } as ResponseInit));
+      return;
+    }
     const first = this.#first;
     let body: BodyInit | null = this.#isHead || NULL_BODY_STATUS.has(status) || first === undefined || first.length === 0 ? null : (first as BodyInit);
     if (body !== null && this.#start?.contentEncoding === "gzip" && !isWorkersRuntime()) {
@@ -264,6 +305,7 @@ export async function handleFetch(app: Application, request: Request, options: F
   req.env = options.env;
   req.executionContext = options.ctx;
   if (options.storage !== undefined) req.storage = options.storage;
+  if (options.acceptWebSocket !== undefined) conn._allowWebSocket(options.acceptWebSocket, req);
   const delegate = app.startRequest(req);
   if (options.forward !== undefined) {
     const key = routeStateKey(delegate, req);
