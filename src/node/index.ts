@@ -66,3 +66,5 @@ registerListenHost((app: Application, port: number, address: string | undefined,
   });
   return server;
 });
+export * from "./process.js";
+export * from "./shutdown.js";
