@@ -1,0 +1,428 @@
+// `npm run bench:ws` (node bench/ws/run.js): WebSockets and long polling at 15,000
+// connections, side by side in one run — Cyclone on its Node host, the bare floor (`ws` on
+// node:http, and long polling on bare node:http) and Tornado 6.2 as the anchor.
+//
+// Each server runs in its own process (bench/ws/servers/*.js, bench/tornado/server.py),
+// pinned to one core; the clients run in BENCH_WS_PROCS separate processes
+// (bench/ws/client.js, raw sockets) pinned to the other, since a process may hold at most
+// 20,000 open files. Only 127.0.0.1. Every server starts fresh for each scenario.
+//
+// WebSocket scenario, per server:
+//   1. warm-up (300 sockets and a short echo), full GC, server RSS "before";
+//   2. open N idle sockets (at most BENCH_WS_WINDOW handshakes in flight per process):
+//      open rate = N / time until the last 101;
+//   3. full GC, server RSS "after": RSS per connection = (after - before) / N;
+//   4. broadcast one message to the room of N sockets, BENCH_WS_ROUNDS times: time from
+//      the POST until the last client has it (clients stamp receipt), median reported;
+//   5. close, then echo with BENCH_WS_ECHO clients (closed loop, 40-byte text messages):
+//      messages/s, and messages per CPU-second of the server process (steadier on a
+//      shared machine).
+// Long-poll scenario, per server: warm-up, GC, RSS; N requests waiting; GC, RSS per
+// waiting request; one notify wakes them all: time until the last client has its answer.
+//
+// Uses the built files: run `npm run build` first. Settings (environment variables):
+//   BENCH_WS_N=15000        connections / waiting requests
+//   BENCH_WS_PROCS=3        client processes (N is split evenly)
+//   BENCH_WS_WINDOW=32      handshakes in flight per client process (Tornado's accept
+//                           backlog is 128: keep PROCS x WINDOW under it)
+//   BENCH_WS_ROUNDS=3       broadcast rounds
+//   BENCH_WS_ECHO=100       echo clients;  BENCH_WS_ECHO_SECONDS=5 measured seconds
+//   BENCH_WS_SERVERS=cyclone,bare,tornado   which servers
+//   BENCH_WS_SCENARIOS=ws,poll              which scenarios
+//   BENCH_WS_PROFILE=cyclone   run that Node server under --cpu-prof (bench/ws/results/)
+//   BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1    the cores to pin to
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const env = process.env;
+
+function num(name, fallback) {
+  const v = env[name];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
+  return n;
+}
+const list = (name, fallback) => (env[name] ? env[name].split(",").map((s) => s.trim()) : fallback);
+
+const N = num("BENCH_WS_N", 15000);
+const PROCS = num("BENCH_WS_PROCS", 3);
+const WINDOW = num("BENCH_WS_WINDOW", 32);
+const ROUNDS = num("BENCH_WS_ROUNDS", 3);
+const ECHO = num("BENCH_WS_ECHO", 100);
+const ECHO_MS = num("BENCH_WS_ECHO_SECONDS", 5) * 1000;
+const SERVERS = list("BENCH_WS_SERVERS", ["cyclone", "bare", "tornado"]);
+const SCENARIOS = list("BENCH_WS_SCENARIOS", ["ws", "poll"]);
+const PROFILE = env.BENCH_WS_PROFILE ?? "";
+const PYTHON = "/usr/bin/python3";
+
+const canPin = cpus().length >= 2 && spawnSync("taskset", ["-c", "0", "true"], { stdio: "ignore" }).status === 0;
+const SERVER_CPU = canPin ? (env.BENCH_SERVER_CPU ?? "0") : null;
+const LOAD_CPU = canPin ? (env.BENCH_LOAD_CPU ?? "1") : null;
+
+const LABELS = {
+  ws: { cyclone: "Cyclone (WebSocketHandler, HTTPServer)", bare: "bare ws on node:http", tornado: "Tornado 6.2" },
+  poll: { cyclone: "Cyclone (Condition + AbortSignal)", bare: "bare node:http", tornado: "Tornado 6.2 (Condition)" },
+};
+
+// ---------------------------------------------------------------- processes
+
+function pinned(cpu, command, args) {
+  return cpu === null ? [command, args] : ["taskset", ["-c", String(cpu), command, ...args]];
+}
+
+/** Starts a benchmark server; resolves with { child, port } once it prints READY <port>. */
+function startServer(name, scenario) {
+  let command;
+  let args;
+  if (name === "tornado") {
+    [command, args] = [PYTHON, [join(root, "bench", "tornado", "server.py")]];
+  } else {
+    const flags = ["--expose-gc"];
+    if (PROFILE === name) {
+      mkdirSync(join(here, "results"), { recursive: true });
+      flags.push("--cpu-prof", `--cpu-prof-dir=${join(here, "results")}`, `--cpu-prof-name=${name}-${scenario}-${Date.now()}.cpuprofile`);
+    }
+    [command, args] = [process.execPath, [...flags, join(here, "servers", `${name}.js`)]];
+  }
+  const [cmd, cmdArgs] = pinned(SERVER_CPU, command, args);
+  const child = spawn(cmd, cmdArgs, { stdio: ["ignore", "pipe", "pipe"], env: { ...env, NODE_ENV: "production" } });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`${name}: no READY line within 15 s`)), 15_000);
+    const fail = (err) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(new Error(`${err.message}${stderr ? `\n${stderr}` : ""}`));
+    };
+    child.once("exit", (code) => fail(new Error(`${name} exited with ${code} before it was ready`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners("exit");
+        child.stdout.resume();
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+  });
+}
+
+function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve();
+    }, 5000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** Resident set size of `pid` in bytes (from /proc). */
+function rss(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+/** User + system CPU seconds used so far by `pid`. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A client process: `ask(msg)` sends a command and resolves with its answer. */
+function startClient(index) {
+  const [cmd, args] = pinned(LOAD_CPU, process.execPath, [join(here, "client.js")]);
+  const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const waiting = new Map();
+  let nextId = 0;
+  child.on("message", (m) => {
+    const w = waiting.get(m.id);
+    if (w !== undefined) {
+      waiting.delete(m.id);
+      w(m);
+    }
+  });
+  const ask = (msg, timeoutMs = 120_000) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error(`client ${index}: no answer to ${msg.op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiting.set(id, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      child.send({ ...msg, id });
+    });
+  return { child, ask };
+}
+
+// ---------------------------------------------------------------- helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const wallNow = () => performance.timeOrigin + performance.now();
+
+async function control(port, path, method = "GET") {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { Connection: "close" } });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status}`);
+  return res.json();
+}
+
+/** Polls /count until `check` holds, at most `ms`; returns the last count. */
+async function waitCount(port, check, ms) {
+  const deadline = Date.now() + ms;
+  let c = await control(port, "/count");
+  while (!check(c) && Date.now() < deadline) {
+    await sleep(100);
+    c = await control(port, "/count");
+  }
+  return c;
+}
+
+async function settledRss(pid, port) {
+  await sleep(500);
+  await control(port, "/gc", "POST");
+  await sleep(300);
+  return rss(pid);
+}
+
+function split(total, parts) {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
+function median(values) {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
+const fixed = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "-");
+
+function table(rows, align) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  const cell = (t, c) => (align[c] === "r" ? String(t).padStart(widths[c]) : String(t).padEnd(widths[c]));
+  const line = (r) => `| ${r.map(cell).join(" | ")} |`;
+  const rule = `|${widths.map((w, c) => (align[c] === "r" ? `${"-".repeat(w + 1)}:` : `:${"-".repeat(w + 1)}`)).join("|")}|`;
+  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join("\n");
+}
+
+/** Opens `total` clients of `kind`, split over the client processes, all at once. */
+async function openAll(clients, kind, port, total) {
+  const parts = split(total, clients.length);
+  const start = wallNow();
+  const answers = await Promise.all(clients.map((c, i) => c.ask({ op: "open", kind, port, n: parts[i], window: WINDOW })));
+  return {
+    ms: wallNow() - start,
+    opened: answers.reduce((a, r) => a + r.opened, 0),
+    failed: answers.reduce((a, r) => a + r.failed, 0),
+  };
+}
+
+async function closeAllClients(clients) {
+  await Promise.all(clients.map((c) => c.ask({ op: "close" })));
+}
+
+/** Arms every client with a fresh token, fires `trigger`, and waits for every receipt. */
+async function deliverToAll(clients, trigger, timeoutMs = 60_000) {
+  const token = `tok${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  await Promise.all(clients.map((c) => c.ask({ op: "arm", token })));
+  const t0 = wallNow();
+  await trigger(token);
+  const answers = await Promise.all(clients.map((c) => c.ask({ op: "await", timeoutMs }, timeoutMs + 10_000)));
+  const got = answers.reduce((a, r) => a + r.got, 0);
+  const total = answers.reduce((a, r) => a + r.total, 0);
+  const last = Math.max(...answers.map((r) => r.last));
+  return { got, total, ms: last - t0 };
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async function websocketScenario(name, clients) {
+  const { child, port } = await startServer(name, "ws");
+  const pid = child.pid;
+  try {
+    // Warm-up: code paths compiled, pools grown, before the baseline is taken.
+    await openAll(clients.slice(0, 1), "ws", port, 300);
+    await closeAllClients(clients);
+    await clients[0].ask({ op: "echo", port, clients: 20, warmupMs: 200, measureMs: 800 });
+    await waitCount(port, (c) => c.sockets === 0, 10_000);
+    const before = await settledRss(pid, port);
+
+    const cpu0 = cpuSeconds(pid);
+    const open = await openAll(clients, "ws", port, N);
+    const count = await waitCount(port, (c) => c.sockets >= open.opened, 30_000);
+    const openCpu = cpuSeconds(pid) - cpu0;
+    const after = await settledRss(pid, port);
+
+    const broadcasts = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      broadcasts.push(await deliverToAll(clients, (m) => control(port, `/broadcast?m=${m}`, "POST")));
+      await sleep(300);
+    }
+    await closeAllClients(clients);
+    await waitCount(port, (c) => c.sockets === 0, 30_000);
+
+    const parts = split(ECHO, clients.length);
+    const e0 = { cpu: 0 };
+    const echoes = clients.map((c, i) => c.ask({ op: "echo", port, clients: parts[i], warmupMs: 1000, measureMs: ECHO_MS }));
+    await sleep(1000);
+    e0.cpu = cpuSeconds(pid);
+    await sleep(ECHO_MS);
+    const echoCpu = cpuSeconds(pid) - e0.cpu;
+    const echoAnswers = await Promise.all(echoes);
+    const messages = echoAnswers.reduce((a, r) => a + r.messages, 0);
+
+    return {
+      name,
+      opened: open.opened,
+      failed: open.failed,
+      serverSockets: count.sockets,
+      openRate: open.opened / (open.ms / 1000),
+      openCpu,
+      before,
+      after,
+      perConn: (after - before) / open.opened,
+      broadcastMs: median(broadcasts.map((b) => b.ms)),
+      broadcastAll: broadcasts.map((b) => b.ms),
+      broadcastMissing: broadcasts.reduce((a, b) => a + (b.total - b.got), 0),
+      echoRate: messages / (ECHO_MS / 1000),
+      echoPerCpu: messages / echoCpu,
+      echoCpuShare: echoCpu / (ECHO_MS / 1000),
+    };
+  } finally {
+    await closeAllClients(clients).catch(() => {});
+    await stopProcess(child);
+  }
+}
+
+async function pollScenario(name, clients) {
+  const { child, port } = await startServer(name, "poll");
+  const pid = child.pid;
+  try {
+    await openAll(clients.slice(0, 1), "poll", port, 300);
+    await waitCount(port, (c) => c.waiters === 300, 10_000);
+    await deliverToAll(clients, (m) => control(port, `/notify?m=${m}`, "POST"), 10_000);
+    await closeAllClients(clients);
+    await waitCount(port, (c) => c.waiters === 0, 10_000);
+    const before = await settledRss(pid, port);
+
+    const start = wallNow();
+    const open = await openAll(clients, "poll", port, N);
+    const count = await waitCount(port, (c) => c.waiters >= open.opened, 60_000);
+    const waitingMs = wallNow() - start;
+    const after = await settledRss(pid, port);
+
+    let woken = 0;
+    const wake = await deliverToAll(clients, async (m) => {
+      woken = (await control(port, `/notify?m=${m}`, "POST")).woken;
+    });
+    await closeAllClients(clients);
+    return {
+      name,
+      opened: open.opened,
+      failed: open.failed,
+      waiting: count.waiters,
+      woken,
+      rate: count.waiters / (waitingMs / 1000),
+      before,
+      after,
+      perRequest: (after - before) / open.opened,
+      wakeMs: wake.ms,
+      got: wake.got,
+    };
+  } finally {
+    await closeAllClients(clients).catch(() => {});
+    await stopProcess(child);
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+if (!existsSync(join(root, "dist", "node", "index.js"))) {
+  console.error("bench/ws: dist/ is missing; run `npm run build` first");
+  process.exit(1);
+}
+
+const load0 = loadavg();
+console.log(
+  `bench/ws: ${int(N)} connections, ${PROCS} client processes, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ` +
+    `node ${process.version}, ${spawnSync(PYTHON, ["-c", "import tornado,sys;print('tornado',tornado.version,'python',sys.version.split()[0])"], { encoding: "utf8" }).stdout.trim()}, ` +
+    `pinning ${canPin ? `server→cpu${SERVER_CPU}, clients→cpu${LOAD_CPU}` : "off"}, load average ${load0.map((l) => l.toFixed(2)).join(" ")}`,
+);
+
+const clients = Array.from({ length: PROCS }, (_, i) => startClient(i));
+const results = { ws: [], poll: [] };
+try {
+  for (const scenario of SCENARIOS) {
+    for (const name of SERVERS) {
+      process.stdout.write(`  ${scenario} / ${name} ... `);
+      const r = scenario === "ws" ? await websocketScenario(name, clients) : await pollScenario(name, clients);
+      results[scenario].push(r);
+      console.log(JSON.stringify(r, (k, v) => (typeof v === "number" ? Math.round(v * 100) / 100 : v)));
+    }
+  }
+} finally {
+  await Promise.all(clients.map((c) => c.ask({ op: "exit" }, 2000).catch(() => {})));
+  for (const c of clients) c.child.kill();
+}
+
+const KiB = 1024;
+const MiB = 1024 * 1024;
+if (results.ws.length > 0) {
+  const bare = results.ws.find((r) => r.name === "bare");
+  const rows = [["WebSockets", "open/s", "RSS before → after (MiB)", "RSS/conn (KiB)", "Δ vs bare (KiB)", `broadcast to ${int(N)}: last (ms)`, "echo msg/s", "echo msg/CPU-s", "echo vs bare"]];
+  for (const r of results.ws) {
+    rows.push([
+      LABELS.ws[r.name] + (r.failed ? ` (${r.failed} failed)` : "") + (r.broadcastMissing ? ` (${r.broadcastMissing} missed)` : ""),
+      int(r.openRate),
+      `${fixed(r.before / MiB)} → ${fixed(r.after / MiB)}`,
+      fixed(r.perConn / KiB, 2),
+      bare ? fixed((r.perConn - bare.perConn) / KiB, 2) : "-",
+      `${fixed(r.broadcastMs, 0)} (${r.broadcastAll.map((x) => fixed(x, 0)).join(", ")})`,
+      int(r.echoRate),
+      int(r.echoPerCpu),
+      bare ? `${fixed(r.echoRate / bare.echoRate, 2)}x (${fixed(r.echoPerCpu / bare.echoPerCpu, 2)}x/CPU)` : "-",
+    ]);
+  }
+  console.log(`\n${table(rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r"])}`);
+}
+if (results.poll.length > 0) {
+  const rows = [["Long polling", "waiting", "requests/s to all waiting", "RSS before → after (MiB)", "RSS/request (KiB)", "notify → last answer (ms)", "answers"]];
+  for (const r of results.poll) {
+    rows.push([
+      LABELS.poll[r.name] + (r.failed ? ` (${r.failed} failed)` : ""),
+      int(r.waiting),
+      int(r.rate),
+      `${fixed(r.before / MiB)} → ${fixed(r.after / MiB)}`,
+      fixed(r.perRequest / KiB, 2),
+      fixed(r.wakeMs, 0),
+      `${int(r.got)}/${int(r.opened)}`,
+    ]);
+  }
+  console.log(`\n${table(rows, ["l", "r", "r", "r", "r", "r", "r"])}`);
+}
+const load1 = loadavg();
+console.log(`\nload average at the end: ${load1.map((l) => l.toFixed(2)).join(" ")}`);
