@@ -313,6 +313,8 @@ export class Application implements Router, RouteOwner {
 
   /** Routes a request inside this application (as a nested router it answers for itself). */
   findHandler(request: HTTPServerRequest, _owner?: RouteOwner): RouteMatch | null {
+    // Without host rules the top level is only "any host → wildcard rules": skip a level.
+    if (this.defaultRouter.rules.length === 1) return this.wildcardRouter.findHandler(request, this);
     return this.defaultRouter.findHandler(request, this);
   }
 

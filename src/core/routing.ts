@@ -148,6 +148,68 @@ function hasTopLevelAlternation(source: string): boolean {
   return false;
 }
 
+/** One segment of a simple path pattern: a literal, or a group matching one whole segment. */
+export type SegmentSpec =
+  | { readonly kind: "literal"; readonly text: string }
+  | { readonly kind: "param"; readonly test: RegExp | null; readonly name: string | null };
+
+// Group bodies that can never match "/", so a group is exactly one path segment.
+const SEGMENT_PARAM = /^(?:\[\^[^\]]*\/[^\]]*\]|\\d|\\w|\[[A-Za-z0-9_.~-]+\])\+$/;
+
+function parseSegment(text: string): SegmentSpec | null {
+  if (text.startsWith("(")) {
+    if (!text.endsWith(")")) return null;
+    let inner = text.slice(1, -1);
+    let name: string | null = null;
+    const named = /^\?<([A-Za-z_$][\w$]*)>/.exec(inner);
+    if (named) {
+      name = named[1]!;
+      inner = inner.slice(named[0].length);
+    } else if (inner.startsWith("?")) return null;
+    if (!SEGMENT_PARAM.test(inner)) return null;
+    return { kind: "param", test: inner === "[^/]+" ? null : new RegExp(`^(?:${inner})$`), name };
+  }
+  const lit = reUnescape(text);
+  return lit === null ? null : { kind: "literal", text: lit };
+}
+
+/** Splits `^/a/(b+)/c$` into segments, or `null` when the pattern is not that simple. */
+function parseSegments(source: string): SegmentSpec[] | null {
+  let s = source.startsWith("^") ? source.slice(1) : source;
+  if (!s.endsWith("$") || s.endsWith("\\$")) return null;
+  s = s.slice(0, -1);
+  if (!s.startsWith("/")) return null;
+  const out: SegmentSpec[] = [{ kind: "literal", text: "" }];
+  let cur = "";
+  let depth = 0;
+  let inClass = false;
+  for (let i = 1; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "\\") {
+      cur += c + (s[i + 1] ?? "");
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+    } else if (c === "[") inClass = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "/" && depth === 0) {
+      const seg = parseSegment(cur);
+      if (seg === null) return null;
+      out.push(seg);
+      cur = "";
+      continue;
+    }
+    cur += c;
+  }
+  const last = parseSegment(cur);
+  if (last === null || depth !== 0 || inClass) return null;
+  out.push(last);
+  return out.some((x) => x.kind === "param") ? out : null;
+}
+
 const NO_ARGS: string[] = [];
 const NO_KWARGS: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
 
@@ -163,6 +225,12 @@ export class PathMatches implements Matcher {
   readonly literalPrefix: string;
   /** The path when the pattern is a plain literal, else `null`. */
   readonly exactPath: string | null;
+  /**
+   * The pattern as path segments, when it is made only of literal segments and
+   * single-segment groups (`([^/]+)`, `(\\d+)`, `(?<name>\\w+)`…); `null` otherwise. The
+   * router matches such patterns segment by segment, without running the regex.
+   */
+  readonly segments: readonly SegmentSpec[] | null;
   readonly #hasNamedGroups: boolean;
   readonly #groupCount: number;
   readonly #reverseTemplate: string[] | null;
@@ -183,6 +251,7 @@ export class PathMatches implements Matcher {
     this.#groupCount = new RegExp(`${this.regex.source}|`).exec("")!.length - 1;
     this.#hasNamedGroups = /\(\?<[A-Za-z_$]/.test(source);
     this.#reverseTemplate = this.#findGroups(source);
+    this.segments = typeof pattern === "string" ? parseSegments(source) : null;
   }
 
   match(request: HTTPServerRequest): MatchResult | null {
@@ -366,12 +435,54 @@ interface IndexedRule {
   readonly prefix: string;
 }
 
+interface SegmentNode {
+  literal: Map<string, SegmentNode> | null;
+  params: Array<{ test: RegExp | null; node: SegmentNode }>;
+  /** Rules (by declaration index) whose pattern ends at this node. */
+  ends: IndexedRule[];
+}
+
 interface RouteIndex {
   // Exact paths whose answer was worked out when the index was built.
   readonly resolved: Map<string, { rule: Rule }>;
   readonly exact: Map<string, IndexedRule[]>;
   readonly buckets: Map<string, IndexedRule[]>;
   readonly rest: IndexedRule[];
+  /** Simple patterns (literal segments and one-segment groups), matched without regexes. */
+  readonly trie: SegmentNode | null;
+}
+
+function newNode(): SegmentNode {
+  return { literal: null, params: [], ends: [] };
+}
+
+// Collects every simple rule matching the path's segments (in any order; sorted after).
+function walk(node: SegmentNode, segs: string[], i: number, out: IndexedRule[]): void {
+  if (i === segs.length) {
+    for (const r of node.ends) out.push(r);
+    return;
+  }
+  const seg = segs[i]!;
+  const next = node.literal?.get(seg);
+  if (next !== undefined) walk(next, segs, i + 1, out);
+  if (seg.length === 0) return;
+  for (const p of node.params) {
+    if (p.test === null || p.test.test(seg)) walk(p.node, segs, i + 1, out);
+  }
+}
+
+// The match a simple rule gives for a path already split into segments.
+function segmentMatch(specs: readonly SegmentSpec[], segs: string[]): MatchResult {
+  const args: string[] = [];
+  let kw: Record<string, string> | null = null;
+  for (let i = 0; i < specs.length; i++) {
+    const sp = specs[i]!;
+    if (sp.kind !== "param") continue;
+    if (sp.name !== null) (kw ??= Object.create(null) as Record<string, string>)[sp.name] = segs[i]!;
+    else args.push(segs[i]!);
+  }
+  // As the regex does: with named groups present, only they are passed.
+  return kw !== null ? { pathArgs: NO_ARGS, pathKwargs: kw } : { pathArgs: args.length ? args : NO_ARGS, pathKwargs: NO_KWARGS };
 }
 
 /**
@@ -426,6 +537,20 @@ export class RuleRouter implements Router {
     const hit = index.resolved.get(path);
     if (hit !== undefined) return this.getTargetDelegate(hit.rule, request, owner, { pathArgs: NO_ARGS, pathKwargs: NO_KWARGS });
 
+    // Simple patterns first found by segments, then merged in declaration order with the
+    // candidates that need their regex.
+    let segs: string[] | null = null;
+    let simple: IndexedRule[] | null = null;
+    if (index.trie !== null) {
+      segs = path.split("/");
+      const found: IndexedRule[] = [];
+      walk(index.trie, segs, 0, found);
+      if (found.length > 1) found.sort((x, y) => x.i - y.i);
+      simple = found;
+    }
+    const ls = simple === null ? 0 : simple.length;
+    let is = 0;
+
     const a = index.exact.get(path);
     const slash = path.indexOf("/", 1);
     const b = index.buckets.get(slash === -1 ? path.slice(1) : path.slice(1, slash));
@@ -437,10 +562,17 @@ export class RuleRouter implements Router {
     const la = a ? a.length : 0;
     const lb = b ? b.length : 0;
     const lc = c.length;
-    while (ia < la || ib < lb || ic < lc) {
+    while (ia < la || ib < lb || ic < lc || is < ls) {
       const ra = ia < la ? a![ia]!.i : Infinity;
       const rb = ib < lb ? b![ib]!.i : Infinity;
       const rc = ic < lc ? c[ic]!.i : Infinity;
+      const rs = is < ls ? simple![is]!.i : Infinity;
+      if (rs < ra && rs < rb && rs < rc) {
+        const cand = simple![is++]!;
+        const found = this.getTargetDelegate(cand.rule, request, owner, segmentMatch((cand.rule.matcher as PathMatches).segments!, segs!));
+        if (found !== null) return found;
+        continue;
+      }
       let cand: IndexedRule;
       if (ra <= rb && ra <= rc) cand = a![ia++]!;
       else if (rb <= rc) cand = b![ib++]!;
@@ -471,6 +603,7 @@ export class RuleRouter implements Router {
     const exact = new Map<string, IndexedRule[]>();
     const buckets = new Map<string, IndexedRule[]>();
     const rest: IndexedRule[] = [];
+    let trie: SegmentNode | null = null;
     this.rules.forEach((rule, i) => {
       const m = rule.matcher;
       if (!(m instanceof PathMatches)) {
@@ -481,6 +614,24 @@ export class RuleRouter implements Router {
         const list = exact.get(m.exactPath) ?? [];
         list.push({ rule, i, prefix: m.exactPath });
         exact.set(m.exactPath, list);
+        return;
+      }
+      if (m.segments !== null) {
+        let node = (trie ??= newNode());
+        for (const sp of m.segments) {
+          if (sp.kind === "literal") {
+            const lit = (node.literal ??= new Map());
+            let child = lit.get(sp.text);
+            if (child === undefined) lit.set(sp.text, (child = newNode()));
+            node = child;
+          } else {
+            const src = sp.test === null ? null : sp.test.source;
+            let p = node.params.find((x) => (x.test === null ? null : x.test.source) === src);
+            if (p === undefined) node.params.push((p = { test: sp.test, node: newNode() }));
+            node = p.node;
+          }
+        }
+        node.ends.push({ rule, i, prefix: "" });
         return;
       }
       const p = m.literalPrefix;
@@ -514,7 +665,7 @@ export class RuleRouter implements Router {
         resolved.set(path, { rule: answer });
       }
     }
-    return { resolved, exact, buckets, rest };
+    return { resolved, exact, buckets, rest, trie };
   }
 }
 

@@ -108,6 +108,12 @@ const PATTERNS = [
   (s: string) => `/${s}\\.json`,
   (s: string) => `/${s}|/x`,
   (s: string) => `/${s}s?/list`,
+  (s: string) => `/${s}/(?<id>\\d+)`,
+  (s: string) => `/${s}/(?P<name>[^/]+)/([^/]+)`,
+  (s: string) => `/([^/]+)/${s}`,
+  (s: string) => `/${s}/([0-9a-f]+)/`,
+  (s: string) => `/${s}/([^/.]+)\\.json`,
+  () => `/([^/]+)/([^/]+)`,
 ];
 
 describe("the indexed router", () => {
@@ -128,7 +134,11 @@ describe("the indexed router", () => {
         if (gotIndex !== expected) {
           throw new Error(`table ${JSON.stringify(patterns)} path ${path}: scan says ${expected}, index says ${gotIndex}`);
         }
-        if (got !== null) expect(got.pathArgs).toEqual(regexes[expected]!.matchPath(path)!.pathArgs);
+        if (got !== null) {
+          const want = regexes[expected]!.matchPath(path)!;
+          expect(got.pathArgs).toEqual(want.pathArgs);
+          expect({ ...got.pathKwargs }).toEqual({ ...want.pathKwargs });
+        }
         compared++;
       }
     }
