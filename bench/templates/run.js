@@ -15,6 +15,10 @@
 // Each engine warms up first; then rounds run the engines in turn (A B C D E, B C D E A, ...),
 // each for a fixed time, and the figure shown is the median over rounds. Node engines run in
 // this process; Tornado runs in a Python child per round (/usr/bin/python3, its own warm-up).
+// Besides renders per second, each measurement counts renders per CPU-second of the process
+// that rendered (Node: process.cpuUsage, so V8's GC threads count too; Python: process_time):
+// when other work steals the core, renders/s drops but this figure holds, so on a shared
+// machine it is the steadier one to compare.
 //
 // Uses the built files: run `npm run build` first. Settings (environment variables):
 //   BENCH_QUICK=1                 short run: 0.5 s warm-up, 0.5 s per measurement, 3 rounds
@@ -62,10 +66,14 @@ writeFileSync(dataFile, JSON.stringify(data));
 /** A keeper of results, so no engine's output can be optimised away. */
 let sink = 0;
 
-/** Renders for about `seconds`; returns renders per second. Bounded by time, in batches. */
+/**
+ * Renders for about `seconds`, in batches; returns renders per second and per CPU-second
+ * of this process.
+ */
 function measure(render, seconds) {
   const batch = 20;
   let count = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const deadline = start + seconds * 1000;
   let now = start;
@@ -74,7 +82,8 @@ function measure(render, seconds) {
     count += batch;
     now = performance.now();
   }
-  return (count * 1000) / (now - start);
+  const used = process.cpuUsage(cpu);
+  return { rate: (count * 1000) / (now - start), cpuRate: (count * 1e6) / (used.user + used.system) };
 }
 
 function nodeEngine(name, label, render) {
@@ -113,7 +122,11 @@ async function engines() {
     html: async () => (await python(["--html"])).stdout,
     // Each measurement is its own process with its own warm-up.
     warmUp: async () => {},
-    measure: async () => Number((await python(["--seconds", String(SECONDS), "--warmup", String(Math.min(WARMUP, 0.5))])).stdout.trim()),
+    measure: async () => {
+      const { stdout } = await python(["--seconds", String(SECONDS), "--warmup", String(Math.min(WARMUP, 0.5))]);
+      const [rate, cpuRate] = stdout.trim().split(/\s+/).map(Number);
+      return { rate, cpuRate };
+    },
   });
 
   const only = env.BENCH_TEMPLATES_ENGINES?.split(",").map((s) => s.trim());
@@ -179,12 +192,16 @@ for (let round = 0; round < ROUNDS; round++) {
   process.stdout.write(`  round ${round + 1}/${ROUNDS} done\n`);
 }
 
-const base = median(results.get("cyclone"));
-const rows = [["Engine", "renders/s (median)", "min – max", "Cyclone ÷ engine"]];
+const rates = (name) => results.get(name).map((r) => r.rate);
+const cpuRates = (name) => results.get(name).map((r) => r.cpuRate);
+const base = median(rates("cyclone"));
+const cpuBase = median(cpuRates("cyclone"));
+const rows = [["Engine", "renders/s (median)", "min – max", "Cyclone ÷ engine", "renders/CPU-s", "Cyclone ÷ engine (CPU)"]];
 for (const engine of list) {
-  const r = results.get(engine.name);
+  const r = rates(engine.name);
   const m = median(r);
-  rows.push([engine.label, int(m), `${int(Math.min(...r))} – ${int(Math.max(...r))}`, `${(base / m).toFixed(2)}x`]);
+  const c = median(cpuRates(engine.name));
+  rows.push([engine.label, int(m), `${int(Math.min(...r))} – ${int(Math.max(...r))}`, `${(base / m).toFixed(2)}x`, int(c), `${(cpuBase / c).toFixed(2)}x`]);
 }
 console.log(`\n${table(rows)}\n`);
 if (sink === 0) console.log("(no output rendered)");

@@ -1,7 +1,8 @@
 """Tornado's side of the template benchmark (bench/templates/run.js starts it).
 
 Renders views/tornado/page.html (the same template files Cyclone renders) with the data
-run.js wrote as JSON, and prints the renders per second of one timed run, after a warm-up.
+run.js wrote as JSON, and prints the renders per second of one timed run, after a warm-up,
+then the renders per CPU-second of this process (steadier when other work shares the core).
 With --html it prints the rendered page instead, so run.js can check that every engine
 produces the same HTML before timing any of them.
 
@@ -20,9 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def timed_renders(render, seconds):
-    """Renders for about `seconds` seconds; returns (renders, elapsed)."""
+    """Renders for about `seconds` seconds; returns (renders, elapsed, cpu seconds)."""
     batch = 20
     count = 0
+    cpu_start = time.process_time()
     start = time.perf_counter()
     deadline = start + seconds
     now = start
@@ -31,7 +33,7 @@ def timed_renders(render, seconds):
             render()
         count += batch
         now = time.perf_counter()
-    return count, now - start
+    return count, now - start, time.process_time() - cpu_start
 
 
 def main():
@@ -54,8 +56,8 @@ def main():
         sys.stdout.write(render().decode("utf-8"))
         return
     timed_renders(render, args.warmup)
-    count, elapsed = timed_renders(render, args.seconds)
-    print(f"{count / elapsed:.1f}")
+    count, elapsed, cpu = timed_renders(render, args.seconds)
+    print(f"{count / elapsed:.1f} {count / cpu:.1f}")
 
 
 if __name__ == "__main__":
