@@ -232,6 +232,7 @@ export class HTTPServer implements ListeningServer {
   readonly #extra = new Map<NetServer, () => void>();
   #pendingBinds: { port: number; address: string | undefined; options: BindOptions }[] = [];
   #started = false;
+  #tracking = false;
 
   constructor(application: Application, options: HTTPServerOptions = {}) {
     this.application = application;
@@ -287,6 +288,12 @@ export class HTTPServer implements ListeningServer {
    * server.addSockets(await bindSockets(8888, "localhost")); // IPv4 and IPv6
    */
   addSockets(servers: Iterable<NetServer>): void {
+    if (!this.server.listening && !this.#tracking) {
+      // node:http starts its header/body timeout checks on "listening", which a server fed
+      // only through addSockets never emits by itself.
+      this.#tracking = true;
+      this.server.emit("listening");
+    }
     for (const s of servers) {
       if (this.#extra.has(s)) continue;
       this.#extra.set(s, addAcceptHandler(s, (socket) => this.server.emit("connection", socket)));
@@ -385,11 +392,8 @@ export class HTTPServer implements ListeningServer {
   stop(): Promise<void> {
     this.#closeListeners();
     return new Promise((resolve) => {
-      if (!this.server.listening) {
-        this.server.closeIdleConnections();
-        resolve();
-        return;
-      }
+      // When only addSockets fed it, node:http is "not running" and answers at once, but
+      // close() still stops its timeout checks.
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
     });
@@ -427,7 +431,7 @@ export class HTTPServer implements ListeningServer {
   drain(timeout = 30): Promise<boolean> {
     this.#state.draining = true;
     this.#closeListeners();
-    if (this.server.listening) this.server.close();
+    this.server.close(() => {});
     closeWebSockets(this);
     this.server.closeIdleConnections();
     return new Promise((resolve) => {
