@@ -13,6 +13,7 @@ import {
 } from "../../src/core/index.js";
 import { makeMountApp } from "./mount-app.js";
 import { makeStatefulApp } from "./stateful-app.js";
+import { makeWebSocketApp } from "./ws-app.js";
 import { makeGzipApp, makeTemplateApp, makeWebApp, type TemplateSettings } from "./web-app.js";
 
 class HelloHandler extends RequestHandler {
@@ -292,6 +293,7 @@ export function makeBehaviourApp(templates: TemplateSettings = {}): Application 
       ["/gz/.*", makeGzipApp()],
       ["/t/.*", makeTemplateApp(templates)],
       ["/s/.*", makeStatefulApp()],
+      ["/ws/.*", makeWebSocketApp()],
       ["/m/.*", makeMountApp()],
       ["/first-match", HelloHandler],
       ["/first-.*", ErrorHandler, { statusCode: 500 }],
