@@ -27,12 +27,15 @@
 //   BENCH_TEMPLATES_ROUNDS=5      rounds (the median is reported)
 //   BENCH_TEMPLATES_ENGINES=a,b   only these engines (cyclone is always kept as the baseline)
 //   BENCH_PYTHON=/usr/bin/python3 the Python that has Tornado 6.2
+//   BENCH_WAIT_IDLE=60            before each round, wait up to 60 s for the machine to be
+//                                 under 15% busy (for shared machines; default 0: no waiting)
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { waitForIdle } from "../lib/procs.js";
 import { benchData } from "./data.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,6 +47,7 @@ const WARMUP = Number(env.BENCH_TEMPLATES_WARMUP ?? (quick ? 0.5 : 1));
 const SECONDS = Number(env.BENCH_TEMPLATES_SECONDS ?? (quick ? 0.5 : 1));
 const ROUNDS = Math.max(1, Math.min(50, Number(env.BENCH_TEMPLATES_ROUNDS ?? (quick ? 3 : 5))));
 const PYTHON = env.BENCH_PYTHON ?? "/usr/bin/python3";
+const WAIT_IDLE = Math.max(0, Math.min(600, Number(env.BENCH_WAIT_IDLE ?? 0)));
 const run = promisify(execFile);
 
 if (!existsSync(join(root, "dist", "node", "template.js")) || !existsSync(join(root, "dist", "cli", "templates.js"))) {
@@ -184,7 +188,9 @@ await checkOutputs(list);
 for (const engine of list) await engine.warmUp();
 
 const results = new Map(list.map((e) => [e.name, []]));
+const busyShares = [];
 for (let round = 0; round < ROUNDS; round++) {
+  if (WAIT_IDLE > 0) busyShares.push((await waitForIdle(WAIT_IDLE)).busy);
   for (let k = 0; k < list.length; k++) {
     const engine = list[(round + k) % list.length];
     results.get(engine.name).push(await engine.measure());
@@ -204,4 +210,7 @@ for (const engine of list) {
   rows.push([engine.label, int(m), `${int(Math.min(...r))} – ${int(Math.max(...r))}`, `${(base / m).toFixed(2)}x`, int(c), `${(cpuBase / c).toFixed(2)}x`]);
 }
 console.log(`\n${table(rows)}\n`);
+if (busyShares.length > 0) {
+  console.log(`Machine busy before the rounds: ${busyShares.map((b) => `${Math.round(b * 100)}%`).join(", ")} (BENCH_WAIT_IDLE=${WAIT_IDLE}).`);
+}
 if (sink === 0) console.log("(no output rendered)");
