@@ -234,6 +234,7 @@ export class HandlerDelegate {
 }
 
 const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+const NO_TRANSFORMS: readonly OutputTransform[] = [];
 
 
 
@@ -351,7 +352,8 @@ export class Application implements Router, RouteOwner {
   }
 
   /** @internal The output transforms for one request. */
-  makeTransforms(request: HTTPServerRequest): OutputTransform[] {
+  makeTransforms(request: HTTPServerRequest): readonly OutputTransform[] {
+    if (this.transforms.length === 0) return NO_TRANSFORMS;
     const out: OutputTransform[] = [];
     for (const f of this.transforms) {
       const t = f(request);

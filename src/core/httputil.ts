@@ -105,12 +105,15 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     return h;
   }
 
+  // Names are kept as first given and put in canonical form only on output: request
+  // headers are looked up far more often than they are listed.
+
   /** Adds a value for `name`, keeping any values already there. */
   add(name: string, value: string): void {
     const key = name.toLowerCase();
     const e = this.#map.get(key);
     if (e) e.values.push(value);
-    else this.#map.set(key, { name: normalizeHeaderName(name), values: [value] });
+    else this.#map.set(key, { name, values: [value] });
   }
 
   /** Sets `name` to a single value, replacing any values it had. */
@@ -118,7 +121,15 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     const key = name.toLowerCase();
     const e = this.#map.get(key);
     if (e) e.values = [value];
-    else this.#map.set(key, { name: normalizeHeaderName(name), values: [value] });
+    else this.#map.set(key, { name, values: [value] });
+  }
+
+  /**
+   * @internal Sets a header whose lower-case key the caller already knows (the core's own
+   * default headers), skipping the case folding.
+   */
+  _setKnown(key: string, name: string, value: string): void {
+    this.#map.set(key, { name, values: [value] });
   }
 
   /** The values of `name` joined with `,`, or `undefined` (or `fallback`) when absent. */
@@ -157,12 +168,15 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Canonical header names, in insertion order. */
   *keys(): IterableIterator<string> {
-    for (const e of this.#map.values()) yield e.name;
+    for (const e of this.#map.values()) yield normalizeHeaderName(e.name);
   }
 
   /** `[name, value]` for every value, in insertion order. Tornado's `get_all`. */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (const e of this.#map.values()) for (const v of e.values) yield [e.name, v];
+    for (const e of this.#map.values()) {
+      const name = normalizeHeaderName(e.name);
+      for (const v of e.values) yield [name, v];
+    }
   }
 
   /** Same as iterating the headers. */
@@ -179,7 +193,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Runs `fn` once per header name with the list of its values (hosts use this to write). */
   forEachList(fn: (name: string, values: readonly string[]) => void): void {
-    for (const e of this.#map.values()) fn(e.name, e.values);
+    for (const e of this.#map.values()) fn(normalizeHeaderName(e.name), e.values);
   }
 
   toString(): string {
@@ -364,8 +378,6 @@ export class HTTPServerRequest {
   body: Uint8Array;
   remoteIp: string;
   protocol: string;
-  host: string;
-  hostName: string;
   path: string;
   query: string;
   connection: HTTPConnection | undefined;
@@ -382,6 +394,8 @@ export class HTTPServerRequest {
 
   #startTime: number;
   #finishTime: number | undefined;
+  #host: string;
+  #hostName: string | undefined;
   #queryArguments: ArgumentMap | undefined;
   #arguments: ArgumentMap | undefined;
   #cookies: Record<string, string> | undefined;
@@ -394,13 +408,29 @@ export class HTTPServerRequest {
     this.body = init.body ?? EMPTY_BODY;
     this.remoteIp = init.remoteIp ?? "127.0.0.1";
     this.protocol = init.protocol ?? "http";
-    this.host = init.host ?? this.headers.get("Host") ?? "127.0.0.1";
-    this.hostName = splitHostAndPort(this.host.toLowerCase())[0];
+    this.#host = init.host ?? this.headers.get("Host") ?? "127.0.0.1";
     this.connection = init.connection;
     const q = this.uri.indexOf("?");
     this.path = q === -1 ? this.uri : this.uri.slice(0, q);
     this.query = q === -1 ? "" : this.uri.slice(q + 1);
     this.#startTime = init.startTime ?? now();
+  }
+
+  /** The `Host` the client asked for (with port, if any). */
+  get host(): string {
+    return this.#host;
+  }
+  set host(value: string) {
+    this.#host = value;
+    this.#hostName = undefined;
+  }
+
+  /** The host without its port, lower-cased (IPv6 brackets removed). Computed on first use. */
+  get hostName(): string {
+    return (this.#hostName ??= splitHostAndPort(this.#host.toLowerCase())[0]);
+  }
+  set hostName(value: string) {
+    this.#hostName = value;
   }
 
   /** Arguments from the query string. */

@@ -80,6 +80,8 @@ export {
 export { VERSION } from "./version.js";
 export {
   allowedMethods,
+  type EtagHasher,
+  setEtagHasher,
   type ErrorInfo,
   ErrorHandler,
   type GetSignedCookieOptions,

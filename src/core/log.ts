@@ -71,10 +71,23 @@ export function formatMessage(msg: string, args: readonly unknown[]): string {
  * log.addHandler((r) => console.log(r.levelName, r.message));
  * log.info("started on port %d", 8888);
  */
+// Bumped whenever any logger's level changes, so cached effective levels stay right.
+let levelVersion = 0;
+
 export class Logger {
   readonly name: string;
+  #level = 0;
+  #cachedLevel = 0;
+  #cachedVersion = -1;
+
   /** Records below this level are dropped (0: inherit from the parent). */
-  level = 0;
+  get level(): number {
+    return this.#level;
+  }
+  set level(value: number) {
+    this.#level = value;
+    levelVersion++;
+  }
   readonly handlers: LogHandler[] = [];
   /** Whether records also go to the parent logger's handlers. */
   propagate = true;
@@ -92,8 +105,18 @@ export class Logger {
 
   /** The level in force: this logger's, else the nearest ancestor's, else WARNING. */
   getEffectiveLevel(): number {
-    for (let l: Logger | undefined = this; l; l = l.parent) if (l.level) return l.level;
-    return LogLevel.WARNING;
+    // Asked on every request (the access log): walk the hierarchy only after a change.
+    if (this.#cachedVersion === levelVersion) return this.#cachedLevel;
+    let level: number = LogLevel.WARNING;
+    for (let l: Logger | undefined = this; l; l = l.parent) {
+      if (l.level) {
+        level = l.level;
+        break;
+      }
+    }
+    this.#cachedLevel = level;
+    this.#cachedVersion = levelVersion;
+    return level;
   }
 
   setLevel(level: number | LogLevelName): void {
