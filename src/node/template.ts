@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { BaseLoader, Template, TemplateNotFoundError } from "../core/template/compiler.js";
 import type { LoaderOptions } from "../core/template/compiler.js";
+import * as autoreload from "./autoreload.js";
 
 /**
  * Loads templates from a root directory, as Tornado's `template.Loader`. Names are paths
@@ -52,6 +53,8 @@ export class Loader extends BaseLoader<Template> {
       if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") throw new TemplateNotFoundError(name, { cause: e });
       throw e;
     }
+    // Autoreload (when started) restarts the process when a loaded template changes.
+    autoreload.watch(file);
     return new Template(data, { name, loader: this });
   }
 }
