@@ -4,10 +4,11 @@
  * The runtime fixes a socket's tags when it is accepted, so membership cannot live in
  * tags: `join`/`leave` write the socket's attachment, and a broadcast walks
  * `ctx.getWebSockets()` and sends to the sockets whose attachment names the room — without
- * rebuilding their handlers. Rooms span the objects of one isolate, as rooms span a Node
- * process: name a room after the state key that owns it (the chat room's name), so one
- * room lives in one object. Members that are not hibernating sockets (none at the edge
- * today) fall back to in-memory rooms.
+ * rebuilding their handlers. A room lives in one object: a broadcast reaches the sockets
+ * of the object the code runs in (the runtime lets no object write to another's sockets),
+ * so name a room after the state key that owns it (the chat room's name), and reach
+ * another room by a request to its key. Members that are not hibernating sockets (none at
+ * the edge today) fall back to in-memory rooms.
  *
  * `keepSocketState(this, state)` stores JSON state in the socket; `socketState(this)` reads
  * it back, also after the object was evicted and the handler rebuilt. Off the edge (Node)
@@ -24,7 +25,7 @@ import {
   type WebSocketRooms,
 } from "../core/websocket.js";
 import { prepareMessage } from "../core/websocket-rooms.js";
-import { socketEntryOf, socketHubs } from "./websocket.js";
+import { roomSockets, socketEntryOf } from "./websocket.js";
 
 const decoder = new TextDecoder();
 
@@ -66,19 +67,15 @@ export class HibernatingWebSocketRooms implements WebSocketRooms {
   /** The handlers of the room's sockets, rebuilding those this object no longer holds. */
   members(room: string): WebSocketHandler[] {
     const out = this.#fallback.members(room);
-    for (const hub of socketHubs()) {
-      for (const { ws } of hub.socketsIn(room)) {
-        const h = hub.entryFor(ws)?.handler;
-        if (h !== undefined) out.push(h);
-      }
+    for (const { ws, hub } of roomSockets(room)) {
+      const h = hub.entryFor(ws)?.handler;
+      if (h !== undefined) out.push(h);
     }
     return out;
   }
 
   size(room: string): number {
-    let n = this.#fallback.size(room);
-    for (const hub of socketHubs()) for (const _ of hub.socketsIn(room)) n++;
-    return n;
+    return this.#fallback.size(room) + roomSockets(room).length;
   }
 
   broadcast(room: string, message: WebSocketMessage, options: BroadcastOptions = {}): number {
@@ -88,15 +85,13 @@ export class HibernatingWebSocketRooms implements WebSocketRooms {
     // The runtime sends a string as text and bytes as binary: decode text once for all.
     const payload: string | Uint8Array = binary ? data : decoder.decode(data);
     const except = options.except ? socketEntryOf(options.except)?.ws : undefined;
-    for (const hub of socketHubs()) {
-      for (const { ws } of hub.socketsIn(room)) {
-        if (ws === except) continue;
-        try {
-          ws.send(payload);
-          sent++;
-        } catch {
-          // Closed between the check and the send: not a recipient.
-        }
+    for (const { ws } of roomSockets(room)) {
+      if (ws === except) continue;
+      try {
+        ws.send(payload);
+        sent++;
+      } catch {
+        // Closed since, or another object's socket: not a recipient.
       }
     }
     return sent;

@@ -54,6 +54,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** readyState of an open WebSocket. */
 const OPEN = 1;
+/** Milliseconds the peer has to answer our close frame before `onClose` runs anyway (Tornado: 5 s). */
+const CLOSE_TIMEOUT_MS = 5000;
 // Any well-formed key: the rebuilt handshake is never sent, only checked by the core.
 const REBUILD_KEY = "Y3ljbG9uZS1yZWJ1aWx0LWtleQ==";
 
@@ -143,11 +145,23 @@ export function socketEntryOf(handler: WebSocketHandler): SocketEntry | undefine
 }
 
 /**
- * The hubs of this isolate that hold sockets.
+ * The open sockets in `room`, each once, with the hub that owns it.
+ *
+ * Every hub of the isolate is asked, since a call without a member (`broadcast(room)`)
+ * does not say which object it comes from. A socket listed by several hubs (under
+ * vitest-pool-workers a `ctx` answers for the object whose event is running) is taken once,
+ * owned by the hub that holds its handler. A socket of another object cannot be written
+ * from this one; its send fails and it is not counted as a recipient.
  * @internal
  */
-export function socketHubs(): Iterable<HibernatingSockets> {
-  return liveHubs;
+export function roomSockets(room: string): Array<{ ws: HibernatableWebSocketLike; hub: HibernatingSockets }> {
+  const found = new Map<HibernatableWebSocketLike, HibernatingSockets>();
+  for (const hub of liveHubs) {
+    for (const ws of hub.socketsIn(room)) {
+      if (!found.has(ws) || hub._holds(ws)) found.set(ws, hub);
+    }
+  }
+  return [...found].map(([ws, hub]) => ({ ws, hub }));
 }
 
 /**
@@ -200,6 +214,8 @@ class HibernatingTransport implements WebSocketTransport {
     } catch (e) {
       genLog.debug("WebSocket close failed: %s", (e as Error).message);
     }
+    // A peer that never answers must not keep the handler from its onClose.
+    setTimeout(() => entry.hub._report(entry, null, null), CLOSE_TIMEOUT_MS);
   }
 
   abort(): void {
@@ -325,15 +341,26 @@ export class HibernatingSockets {
     return this.#rebuild(ws);
   }
 
-  /** The sockets of this object that are in `room` and not closing, as raw sockets. */
-  *socketsIn(room: string): Iterable<{ ws: HibernatableWebSocketLike; entry: SocketEntry | undefined }> {
-    for (const ws of this.#host.ctx.getWebSockets()) {
-      if (ws.readyState !== OPEN) continue;
-      const entry = this.#entries.get(ws);
-      const att = entry?.attachment ?? decodeAttachment(ws.deserializeAttachment());
-      if (att === null || att.closing || !att.rooms.includes(room)) continue;
-      yield { ws, entry };
+  /** The sockets of this object that are in `room` and not closing. */
+  *socketsIn(room: string): Iterable<HibernatableWebSocketLike> {
+    let sockets: HibernatableWebSocketLike[];
+    try {
+      sockets = this.#host.ctx.getWebSockets();
+    } catch {
+      // Another object's state, out of reach from the event that is running.
+      return;
     }
+    for (const ws of sockets) {
+      if (ws.readyState !== OPEN) continue;
+      const att = this.#entries.get(ws)?.attachment ?? decodeAttachment(ws.deserializeAttachment());
+      if (att === null || att.closing || !att.rooms.includes(room)) continue;
+      yield ws;
+    }
+  }
+
+  /** @internal Whether this hub holds the handler of `ws`. */
+  _holds(ws: HibernatableWebSocketLike): boolean {
+    return this.#entries.has(ws);
   }
 
   /** How many sockets this object holds in memory (rebuilt or live). */

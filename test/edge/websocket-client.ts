@@ -15,12 +15,19 @@ export class TestSocket {
 
   constructor(ws: WebSocket) {
     this.ws = ws;
-    this.closed = new Promise((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
+    this.closed = new Promise((resolve) =>
+      ws.addEventListener("close", (e) => {
+        // Answer the server's close frame, as a browser does.
+        if (ws.readyState === WebSocket.CLOSING) ws.close(e.code === 1005 ? undefined : e.code, e.reason);
+        resolve({ code: e.code, reason: e.reason });
+      }),
+    );
     ws.addEventListener("message", (e) => {
       const w = this.#waiters.shift();
       if (w !== undefined) w(e.data as string | ArrayBuffer);
       else this.#inbox.push(e.data as string | ArrayBuffer);
     });
+    ws.binaryType = "arraybuffer";
     ws.accept();
   }
 
