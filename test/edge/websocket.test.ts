@@ -14,9 +14,11 @@ import { CycloneDurableObject } from "../../src/edge/durable.js";
 import { MAX_ATTACHMENT_BYTES, effectiveMaxMessageSize, PLATFORM_MAX_MESSAGE_SIZE } from "../../src/edge/websocket-attachment.js";
 import { connect, type TestSocket, upgrade } from "./websocket-client.js";
 
-function objectFor(room: string): DurableObjectStub<CycloneDurableObject> {
-  const ns = (env as unknown as { CYCLONE_OBJECTS: DurableObjectNamespace<CycloneDurableObject> }).CYCLONE_OBJECTS;
-  return ns.get(ns.idFromName(`ws:${room}`));
+/** Runs `fn` inside the object that serves `room`, with the runtime's instance of it. */
+function inObject<R>(room: string, fn: (object: CycloneDurableObject, state: DurableObjectState) => R | Promise<R>): Promise<R> {
+  const ns = (env as unknown as { CYCLONE_OBJECTS: DurableObjectNamespace }).CYCLONE_OBJECTS;
+  const stub = ns.get(ns.idFromName(`ws:${room}`)) as unknown as DurableObjectStub<never>;
+  return runInDurableObject(stub, (instance, state) => fn(instance as unknown as CycloneDurableObject, state));
 }
 
 async function pair(room: string): Promise<[TestSocket, TestSocket]> {
@@ -119,10 +121,10 @@ describe("what this host does not do", () => {
 
   test("setWebSocketAutoResponse answers without the handler", async () => {
     const a = await connect("/ws/room/auto");
-    await runInDurableObject(objectFor("auto"), (object) => object.setWebSocketAutoResponse("are you there", "yes"));
+    await inObject("auto", (object) => object.setWebSocketAutoResponse("are you there", "yes"));
     a.ws.send("are you there");
     expect(await a.next()).toBe("yes");
-    await runInDurableObject(objectFor("auto"), (object) => object.setWebSocketAutoResponse());
+    await inObject("auto", (object) => object.setWebSocketAutoResponse());
   });
 });
 
@@ -190,7 +192,7 @@ describe("after the object is evicted", () => {
     const [a, b] = await pair("evict");
     expect(await a.ask("/join lobby")).toEqual({ type: "rooms", rooms: ["evict", "lobby"] });
     expect(await a.ask("/who")).toMatchObject({ seen: 3, rebuilt: false });
-    const live = await runInDurableObject(objectFor("evict"), (object) => {
+    const live = await inObject("evict", (object) => {
       const n = object.sockets.liveHandlerCount;
       object.sockets.forgetHandlers();
       return [n, object.sockets.liveHandlerCount];
@@ -204,7 +206,7 @@ describe("after the object is evicted", () => {
     expect(await a.ask("/who")).toEqual({ type: "who", user: "user-a", room: "evict", nick: "alice", seen: 1, rebuilt: true });
     expect(await a.ask("/rooms")).toEqual({ type: "rooms", rooms: ["evict", "lobby"] });
     expect(await b.ask("/who")).toEqual({ type: "who", user: "user-b", room: "evict", nick: "bob", seen: 2, rebuilt: true });
-    expect(await runInDurableObject(objectFor("evict"), (object) => object.sockets.liveHandlerCount)).toBe(2);
+    expect(await inObject("evict", (object) => object.sockets.liveHandlerCount)).toBe(2);
     // Close codes reach the rebuilt handler's onClose.
     a.ws.close(4005, "after the wake-up");
     expect(await b.json()).toEqual({ type: "gone", nick: "alice", code: 4005, reason: "after the wake-up" });
@@ -212,7 +214,7 @@ describe("after the object is evicted", () => {
 
   test("a fresh object instance over the same state serves the sockets", async () => {
     const [a] = await pair("fresh");
-    await runInDurableObject(objectFor("fresh"), async (object, state) => {
+    await inObject("fresh", async (object, state) => {
       const fresh = new CycloneDurableObject(state as never, object.env);
       await fresh.ready;
       expect(fresh.sockets.liveHandlerCount).toBe(0);
