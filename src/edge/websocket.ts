@@ -335,10 +335,10 @@ export class HibernatingSockets {
    * The entry of `ws`, rebuilt from its attachment when this object has none in memory;
    * `undefined` for a socket Cyclone did not accept, or one that is closed.
    */
-  entryFor(ws: HibernatableWebSocketLike): SocketEntry | undefined {
+  entryFor(ws: HibernatableWebSocketLike, closing = false): SocketEntry | undefined {
     const e = this.#entries.get(ws);
     if (e !== undefined) return e;
-    return this.#rebuild(ws);
+    return this.#rebuild(ws, closing);
   }
 
   /** The sockets of this object that are in `room` and not closing. */
@@ -377,9 +377,16 @@ export class HibernatingSockets {
     this.#entries.clear();
   }
 
-  #rebuild(ws: HibernatableWebSocketLike): SocketEntry | undefined {
-    const att = decodeAttachment(ws.deserializeAttachment());
-    if (att === null || ws.readyState !== OPEN) return undefined;
+  // `closing`: rebuilt to hear of its close, so that onClose runs even for a handler that
+  // was not rebuilt before its socket closed.
+  #rebuild(ws: HibernatableWebSocketLike, closing: boolean): SocketEntry | undefined {
+    let att: SocketAttachment | null;
+    try {
+      att = decodeAttachment(ws.deserializeAttachment());
+    } catch {
+      return undefined;
+    }
+    if (att === null || (ws.readyState !== OPEN && !closing)) return undefined;
     const host = this.#host;
     const headers = new HTTPHeaders({
       Host: att.host,
@@ -430,10 +437,12 @@ export class HibernatingSockets {
     } catch (e) {
       genLog.error("Cannot rebuild the WebSocket handler for %s: %s", att.uri, e instanceof Error ? e.message : String(e));
       if (entry !== undefined) this.#entries.delete(ws);
-      try {
-        ws.close(1011, "");
-      } catch {
-        // Already closing.
+      if (!closing) {
+        try {
+          ws.close(1011, "");
+        } catch {
+          // Already closing.
+        }
       }
       return undefined;
     }
@@ -456,7 +465,7 @@ export class HibernatingSockets {
 
   /** The runtime's `webSocketClose`: the peer's close frame (or the connection's loss). */
   close(ws: HibernatableWebSocketLike, code: number, reason: string): Promise<void> {
-    const entry = this.entryFor(ws);
+    const entry = this.entryFor(ws, true);
     if (!(entry?.attachment.closing ?? false)) {
       // Answer the peer's close frame (runtimes before web_socket_auto_reply_to_close do not).
       try {
@@ -474,7 +483,7 @@ export class HibernatingSockets {
   /** The runtime's `webSocketError`: the connection failed. */
   error(ws: HibernatableWebSocketLike, error: unknown): Promise<void> {
     genLog.debug("WebSocket error: %s", error instanceof Error ? error.message : String(error));
-    const entry = this.entryFor(ws);
+    const entry = this.entryFor(ws, true);
     if (entry === undefined) return RESOLVED;
     this._report(entry, null, null);
     return entry.idle();

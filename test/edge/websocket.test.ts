@@ -212,6 +212,13 @@ describe("after the object is evicted", () => {
     expect(await b.json()).toEqual({ type: "gone", nick: "alice", code: 4005, reason: "after the wake-up" });
   });
 
+  test("a socket that closes before its handler is rebuilt still gets onClose", async () => {
+    const [a, b] = await pair("evict_close");
+    await inObject("evict_close", (object) => object.sockets.forgetHandlers());
+    a.ws.close(4006, "gone while asleep");
+    expect(await b.json()).toEqual({ type: "gone", nick: "alice", code: 4006, reason: "gone while asleep" });
+  });
+
   test("a fresh object instance over the same state serves the sockets", async () => {
     const [a] = await pair("fresh");
     await inObject("fresh", async (object, state) => {
