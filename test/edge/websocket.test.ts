@@ -10,9 +10,23 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
+import { appLog, type LogRecord } from "../../src/core/log.js";
 import { CycloneDurableObject } from "../../src/edge/durable.js";
 import { MAX_ATTACHMENT_BYTES, effectiveMaxMessageSize, PLATFORM_MAX_MESSAGE_SIZE } from "../../src/edge/websocket-attachment.js";
 import { connect, type TestSocket, upgrade } from "./websocket-client.js";
+
+/** Runs `fn` while collecting what the application logger logs. */
+async function expectAppLog(fn: () => Promise<void>): Promise<string[]> {
+  const records: LogRecord[] = [];
+  const capture = (r: LogRecord) => void records.push(r);
+  appLog.addHandler(capture);
+  try {
+    await fn();
+  } finally {
+    appLog.removeHandler(capture);
+  }
+  return records.map((r) => `${r.message} ${r.error instanceof Error ? r.error.message : ""}`);
+}
 
 /** Runs `fn` inside the object that serves `room`, with the runtime's instance of it. */
 function inObject<R>(room: string, fn: (object: CycloneDurableObject, state: DurableObjectState) => R | Promise<R>): Promise<R> {
@@ -99,9 +113,12 @@ describe("close codes", () => {
 
   test("a callback that throws closes the socket with 1011", async () => {
     const [a, b] = await pair("throws");
-    a.ws.send("/throw");
-    expect((await a.closedWithin()).code).toBe(1011);
-    expect(await b.json()).toMatchObject({ type: "gone", nick: "alice" });
+    const logged = await expectAppLog(async () => {
+      a.ws.send("/throw");
+      expect((await a.closedWithin()).code).toBe(1011);
+      expect(await b.json()).toMatchObject({ type: "gone", nick: "alice" });
+    });
+    expect(logged.some((m) => m.startsWith("Uncaught exception") && m.includes("onMessage failed on purpose"))).toBe(true);
   });
 });
 
@@ -114,9 +131,12 @@ describe("what this host does not do", () => {
   });
 
   test("a handler with onPong is refused at the handshake (500)", async () => {
-    const res = await upgrade("/ws/pong");
-    expect(res.status).toBe(500);
-    expect(res.webSocket).toBeNull();
+    const logged = await expectAppLog(async () => {
+      const res = await upgrade("/ws/pong");
+      expect(res.status).toBe(500);
+      expect(res.webSocket).toBeNull();
+    });
+    expect(logged.some((m) => m.includes("onPong is not supported on this host"))).toBe(true);
   });
 
   test("setWebSocketAutoResponse answers without the handler", async () => {
