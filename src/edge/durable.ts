@@ -7,6 +7,11 @@
  * Only the Worker can reach an object (clients have no address for it), so what the Worker
  * passes along — the client's address — travels in a header the Worker always sets itself,
  * overwriting anything the client sent.
+ *
+ * The object also hosts the key's WebSockets, on the Hibernation API (`websocket.ts`:
+ * `webSocketMessage`/`webSocketClose`/`webSocketError` feed the handlers, rebuilt from
+ * their attachments after a wake-up), and its timers, on its alarm (`timers.ts`: `alarm()`
+ * runs them; `onObjectStart` hooks set up what must survive eviction).
  * @module
  */
 
@@ -177,7 +182,12 @@ export class CycloneDurableObject {
     return app;
   }
 
-  /** The key this object serves (the name its id was made from), when the runtime says. */
+  /**
+   * The key this object serves (the name its id was made from), when the runtime says.
+   *
+   * @example
+   * onObjectStart(app, (object) => { if (object.key?.startsWith("room:")) startRoomTimers(object); });
+   */
   get key(): string | undefined {
     return this.ctx.id.name;
   }
@@ -207,22 +217,46 @@ export class CycloneDurableObject {
     });
   }
 
-  /** The runtime's hibernation event: a message on one of this object's sockets. */
+  /**
+   * The runtime's hibernation event: a message on one of this object's sockets, for its
+   * handler's `onMessage`.
+   *
+   * @example
+   * await object.webSocketMessage(ws, "hello"); // what the runtime does
+   */
   webSocketMessage(ws: HibernatableWebSocketLike, message: string | ArrayBuffer): Promise<void> {
     return this.sockets.message(ws, message);
   }
 
-  /** The runtime's hibernation event: the peer closed the socket. */
+  /**
+   * The runtime's hibernation event: the peer closed the socket; its handler's `onClose`
+   * runs with the code and reason.
+   *
+   * @example
+   * await object.webSocketClose(ws, 1000, "bye", true); // what the runtime does
+   */
   webSocketClose(ws: HibernatableWebSocketLike, code: number, reason: string, _wasClean: boolean): Promise<void> {
     return this.sockets.close(ws, code, reason);
   }
 
-  /** The runtime's hibernation event: the socket failed. */
+  /**
+   * The runtime's hibernation event: the socket failed; its handler's `onClose` runs with
+   * no code.
+   *
+   * @example
+   * await object.webSocketError(ws, new Error("reset")); // what the runtime does
+   */
   webSocketError(ws: HibernatableWebSocketLike, error: unknown): Promise<void> {
     return this.sockets.error(ws, error);
   }
 
-  /** The object's alarm: runs the due timers and sets the alarm for the next. */
+  /**
+   * The object's alarm: runs the due timers (see `timers.ts`) and sets the alarm for the
+   * next.
+   *
+   * @example
+   * await object.alarm(); // what the runtime does at the alarm's time
+   */
   alarm(): Promise<void> {
     return this.timers._fire();
   }

@@ -99,7 +99,13 @@ export class ObjectTimers {
     this.#storage = storage;
   }
 
-  /** The current time in seconds (wall clock: alarms are absolute times). Tornado's `IOLoop.time()`. */
+  /**
+   * The current time in seconds (wall clock: alarms are absolute times). Tornado's
+   * `IOLoop.time()`.
+   *
+   * @example
+   * timers.callAt(timers.time() + 5, flush);
+   */
   time(): number {
     return Date.now() / 1000;
   }
@@ -162,7 +168,12 @@ export class ObjectTimers {
     return pc;
   }
 
-  /** How many timers are pending (one-offs and running periodic callbacks). */
+  /**
+   * How many timers are pending (one-offs and running periodic callbacks).
+   *
+   * @example
+   * if (object.timers.pending === 0) await object.storage.delete("draft");
+   */
   get pending(): number {
     return this.#timers.size;
   }
@@ -293,6 +304,9 @@ export class ObjectPeriodicCallback {
    * Starts the callback. When a schedule for this name and period is stored (the object
    * was evicted while it ran), it resumes from there; otherwise the first tick is one
    * period from now. Resolves once the schedule is set.
+   *
+   * @example
+   * await object.timers.periodicCallback("gc", collect, 10_000).start();
    */
   async start(): Promise<void> {
     if (this.#running) return;
@@ -303,14 +317,24 @@ export class ObjectPeriodicCallback {
     this.#timers._schedule(this, this.#next, () => this.#tick());
   }
 
-  /** Stops the callback and forgets its stored schedule. */
+  /**
+   * Stops the callback and forgets its stored schedule.
+   *
+   * @example
+   * if (room.empty) pc.stop();
+   */
   stop(): void {
     if (!this.#running) return;
     this.#running = false;
     this.#timers._unschedule(this);
   }
 
-  /** Whether the callback is running. Tornado's `is_running`. */
+  /**
+   * Whether the callback is running. Tornado's `is_running`.
+   *
+   * @example
+   * if (!pc.isRunning()) await pc.start();
+   */
   isRunning(): boolean {
     return this.#running;
   }

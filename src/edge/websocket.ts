@@ -59,7 +59,11 @@ const CLOSE_TIMEOUT_MS = 5000;
 // Any well-formed key: the rebuilt handshake is never sent, only checked by the core.
 const REBUILD_KEY = "Y3ljbG9uZS1yZWJ1aWx0LWtleQ==";
 
-/** One accepted socket of an object, live or rebuilt. */
+/**
+ * One accepted socket of an object, live or rebuilt: its runtime socket, request, cached
+ * attachment and (once known) handler.
+ * @internal
+ */
 export class SocketEntry {
   readonly ws: HibernatableWebSocketLike;
   readonly hub: HibernatingSockets;
@@ -69,7 +73,7 @@ export class SocketEntry {
   attachment: SocketAttachment;
   events: WebSocketTransportEvents | undefined;
   handler: WebSocketHandler | undefined;
-  /** Local kept state: the attachment's, or (off the edge) never stored. */
+  /** `onClose` has been reported: the socket is done. */
   reported = false;
   #busy = false;
   #idle: Array<() => void> = [];
@@ -261,7 +265,7 @@ class RebuildConnection implements HTTPConnection {
   abort(): void {}
 }
 
-/** What a hub needs of its Durable Object. */
+/** What a hub needs of its Durable Object (a `CycloneDurableObject` is one). */
 export interface SocketHubHost {
   readonly ctx: DurableObjectStateLike;
   readonly env: unknown;
@@ -284,6 +288,11 @@ function newWebSocketPair(): [client: unknown, server: HibernatableWebSocketLike
 /**
  * The hibernating WebSockets of one Durable Object: accepts them for the core's handlers,
  * routes the runtime's socket events to them, and rebuilds their handlers after a wake-up.
+ * `CycloneDurableObject` owns one (`object.sockets`); applications rarely touch it.
+ *
+ * @example
+ * // in a test, simulate an eviction: handlers are rebuilt on their sockets' next events
+ * object.sockets.forgetHandlers();
  */
 export class HibernatingSockets {
   readonly #host: SocketHubHost;
@@ -298,7 +307,14 @@ export class HibernatingSockets {
     return this.#host.ctx;
   }
 
-  /** Accepts the WebSocket of `request` (the fetch host's acceptor). */
+  /**
+   * Accepts the WebSocket of `request`: the fetch host's acceptor, which
+   * `CycloneDurableObject.fetch` passes as `acceptWebSocket`.
+   * @throws {WebSocketNotSupportedError} for ping settings or an `onPong` handler.
+   *
+   * @example
+   * app.handleFetch(request, { ctx, storage, acceptWebSocket: object.sockets.accept });
+   */
   readonly accept = (params: WebSocketAcceptParams, request: HTTPServerRequest): FetchWebSocketAccept => {
     refuseUnsupported(this.#host.application, request);
     const [client, server] = newWebSocketPair();
@@ -333,7 +349,9 @@ export class HibernatingSockets {
 
   /**
    * The entry of `ws`, rebuilt from its attachment when this object has none in memory;
-   * `undefined` for a socket Cyclone did not accept, or one that is closed.
+   * `undefined` for a socket Cyclone did not accept, or one that is closed (unless
+   * `closing`: rebuilt to hear of its close).
+   * @internal
    */
   entryFor(ws: HibernatableWebSocketLike, closing = false): SocketEntry | undefined {
     const e = this.#entries.get(ws);
@@ -341,7 +359,10 @@ export class HibernatingSockets {
     return this.#rebuild(ws, closing);
   }
 
-  /** The sockets of this object that are in `room` and not closing. */
+  /**
+   * The sockets of this object that are in `room` and not closing.
+   * @internal
+   */
   *socketsIn(room: string): Iterable<HibernatableWebSocketLike> {
     let sockets: HibernatableWebSocketLike[];
     try {
@@ -363,14 +384,22 @@ export class HibernatingSockets {
     return this.#entries.has(ws);
   }
 
-  /** How many sockets this object holds in memory (rebuilt or live). */
+  /**
+   * How many socket handlers this object holds in memory (live or rebuilt).
+   *
+   * @example
+   * object.sockets.liveHandlerCount; // 0 right after a wake-up
+   */
   get liveHandlerCount(): number {
     return this.#entries.size;
   }
 
   /**
    * Forgets every in-memory handler, as an eviction does; the sockets stay with the
-   * runtime and are rebuilt on their next event.
+   * runtime and are rebuilt on their next event. For tests of the rebuild path.
+   *
+   * @example
+   * object.sockets.forgetHandlers();
    */
   forgetHandlers(): void {
     for (const e of this.#entries.values()) entriesByRequest.delete(e.request);
@@ -448,7 +477,13 @@ export class HibernatingSockets {
     }
   }
 
-  /** The runtime's `webSocketMessage`. Settles when the handler is idle again. */
+  /**
+   * The runtime's `webSocketMessage`: delivers to the handler (rebuilding it if needed),
+   * or closes with 1009 above the size limit. Settles when the handler is idle again.
+   *
+   * @example
+   * webSocketMessage(ws, message) { return this.sockets.message(ws, message); }
+   */
   message(ws: HibernatableWebSocketLike, message: string | ArrayBuffer): Promise<void> {
     const entry = this.entryFor(ws);
     if (entry === undefined || entry.events === undefined || entry.reported) return RESOLVED;
@@ -463,7 +498,13 @@ export class HibernatingSockets {
     return entry.idle();
   }
 
-  /** The runtime's `webSocketClose`: the peer's close frame (or the connection's loss). */
+  /**
+   * The runtime's `webSocketClose`: the peer's close frame (or the connection's loss),
+   * answered and reported to `onClose`.
+   *
+   * @example
+   * webSocketClose(ws, code, reason) { return this.sockets.close(ws, code, reason); }
+   */
   close(ws: HibernatableWebSocketLike, code: number, reason: string): Promise<void> {
     const entry = this.entryFor(ws, true);
     if (!(entry?.attachment.closing ?? false)) {
@@ -480,7 +521,12 @@ export class HibernatingSockets {
     return entry.idle();
   }
 
-  /** The runtime's `webSocketError`: the connection failed. */
+  /**
+   * The runtime's `webSocketError`: the connection failed; `onClose` runs with no code.
+   *
+   * @example
+   * webSocketError(ws, error) { return this.sockets.error(ws, error); }
+   */
   error(ws: HibernatableWebSocketLike, error: unknown): Promise<void> {
     genLog.debug("WebSocket error: %s", error instanceof Error ? error.message : String(error));
     const entry = this.entryFor(ws, true);
