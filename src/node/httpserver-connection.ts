@@ -1,0 +1,144 @@
+/**
+ * The connection half of the Node host's HTTP server: the core's `HTTPConnection` over one
+ * `node:http` response (headers, body chunks with back-pressure, gzip, closed clients),
+ * and the plain error page sent when a request is refused before any handler runs.
+ * @module
+ */
+
+import type * as http from "node:http";
+import * as zlib from "node:zlib";
+import { type Chunk, type HTTPConnection, type HTTPHeaders, RESPONSES, type ResponseStartLine } from "../core/index.js";
+
+/** What the server tells each connection it serves. */
+export interface ServerState {
+  /** Set by `drain`: responses say `Connection: close`. */
+  draining: boolean;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+// Tornado's GZipContentEncoding.GZIP_LEVEL.
+const GZIP_LEVEL = 6;
+
+function errorPage(status: number): string {
+  const reason = RESPONSES[status] ?? "Unknown";
+  return `<html><title>${status}: ${reason}</title><body>${status}: ${reason}</body></html>`;
+}
+
+/** Answers with a plain error page and closes the connection. */
+export function refuse(res: http.ServerResponse, status: number): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = errorPage(status);
+  res.writeHead(status, RESPONSES[status] ?? "Unknown", {
+    "Content-Type": "text/html; charset=UTF-8",
+    "Content-Length": Buffer.byteLength(body),
+    Connection: "close",
+  });
+  res.end(body);
+}
+
+/** The core's `HTTPConnection` over one `node:http` response. */
+export class NodeConnection implements HTTPConnection {
+  readonly #res: http.ServerResponse;
+  #pending: Chunk | undefined;
+  #closeCallback: (() => void) | null = null;
+  #listening = false;
+  #gzip: zlib.Gzip | undefined;
+  readonly #state: ServerState;
+
+  constructor(res: http.ServerResponse, state: ServerState) {
+    this.#res = res;
+    this.#state = state;
+  }
+
+  writeHeaders(startLine: ResponseStartLine, headers: HTTPHeaders, chunk?: Chunk, last?: boolean): Promise<void> {
+    // A draining server answers what is in flight, then closes: the client must not reuse it.
+    if (this.#state.draining) this.#res.shouldKeepAlive = false;
+    const gzip = startLine.contentEncoding === "gzip";
+    if (gzip && last) {
+      // A finished body is compressed in one go, so it keeps an exact Content-Length.
+      chunk = zlib.gzipSync(chunk ?? "", { level: GZIP_LEVEL });
+      headers.set("Content-Length", String(chunk.length));
+    }
+    const out: Record<string, string | string[]> = {};
+    // The object form takes Node's fast path in writeHead (no per-header setHeader calls).
+    headers.forEachList((name, values) => {
+      out[name] = values.length === 1 ? values[0]! : (values as string[]);
+    });
+    this.#res.writeHead(startLine.code, startLine.reason, out);
+    if (last) {
+      this.#pending = chunk;
+      return RESOLVED;
+    }
+    if (gzip) {
+      // A streamed body goes through one gzip stream; each write is flushed through it so
+      // the client sees every chunk when the handler flushes it, as Tornado does.
+      this.#gzip = zlib.createGzip({ level: GZIP_LEVEL });
+      this.#gzip.on("data", (c: Buffer) => this.#res.write(c));
+      this.#gzip.on("end", () => this.#res.end());
+      this.#gzip.on("error", () => this.#res.destroy());
+    }
+    if (chunk !== undefined && chunk.length > 0) return this.write(chunk);
+    // Send the head now, not with the first chunk: a streaming client may wait on it.
+    this.#res.flushHeaders();
+    return RESOLVED;
+  }
+
+  write(chunk: Chunk): Promise<void> {
+    const res = this.#res;
+    if (res.destroyed) return RESOLVED;
+    const gz = this.#gzip;
+    if (gz !== undefined) {
+      gz.write(chunk);
+      return new Promise((resolve) => gz.flush(zlib.constants.Z_SYNC_FLUSH, () => this.#drained().then(resolve)));
+    }
+    if (res.write(chunk)) return RESOLVED;
+    return this.#drained();
+  }
+
+  #drained(): Promise<void> {
+    const res = this.#res;
+    if (!res.writableNeedDrain || res.destroyed) return RESOLVED;
+    return new Promise((resolve) => {
+      const done = () => {
+        res.off("drain", done);
+        res.off("close", done);
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
+  }
+
+  finish(): void {
+    if (this.#gzip !== undefined) {
+      this.#gzip.end();
+      return;
+    }
+    const p = this.#pending;
+    this.#pending = undefined;
+    if (p !== undefined && p.length > 0) this.#res.end(p);
+    else this.#res.end();
+  }
+
+  setCloseCallback(callback: (() => void) | null): void {
+    this.#closeCallback = callback;
+    if (callback !== null && !this.#listening) {
+      this.#listening = true;
+      this.#res.once("close", () => {
+        // "close" also follows a normal end; only an unfinished response means the client left.
+        if (!this.#res.writableFinished) {
+          const cb = this.#closeCallback;
+          this.#closeCallback = null;
+          cb?.();
+        }
+      });
+    }
+  }
+
+  abort(): void {
+    this.#res.destroy();
+  }
+}
