@@ -147,6 +147,8 @@ function supervise(count: number, maxRestarts: number): Promise<number> {
     let restarts = 0;
     let stopping: string | null = null;
     let failedWhileStopping = false;
+    // Once the primary gives up, the children left run unsupervised, as in Tornado.
+    let gaveUp = false;
 
     const finish = (): void => {
       for (const s of SIGNALS) process.off(s, onSignal);
@@ -171,7 +173,7 @@ function supervise(count: number, maxRestarts: number): Promise<number> {
 
     const onExit = (worker: Worker, code: number | null, signal: string | null): void => {
       const id = children.get(worker);
-      if (id === undefined) return;
+      if (id === undefined || gaveUp) return;
       children.delete(worker);
       const pid = worker.process.pid ?? 0;
       if (stopping !== null) {
@@ -190,6 +192,7 @@ function supervise(count: number, maxRestarts: number): Promise<number> {
       }
       restarts += 1;
       if (restarts > maxRestarts) {
+        gaveUp = true;
         for (const s of SIGNALS) process.off(s, onSignal);
         reject(new TooManyRestartsError("Too many child restarts, giving up"));
         return;
