@@ -2,16 +2,21 @@
 // the functions with the most self time, the most inclusive time, and self time per source
 // (node internals, Cyclone's dist/, each package), so a hot spot can be traced to a file.
 //
-// Usage: node bench/profile.js <file.cpuprofile> [--top N] [--filter TEXT]
+// Percentages are of the busy time: samples where the process was idle (waiting for I/O)
+// are left out, so a profile that spans idle stretches still reads the same.
+//
+// Usage: node bench/profile.js <file.cpuprofile> [--top N] [--filter TEXT] [--requests N]
 //   --filter keeps only functions whose file path contains TEXT (e.g. --filter dist/).
+//   --requests N adds microseconds per request (busy time / N), N from the bench's output.
 import { readFileSync } from "node:fs";
 import { fixed, table } from "./lib/format.js";
 
 function parseArgs(argv) {
-  const opts = { file: null, top: 25, filter: "" };
+  const opts = { file: null, top: 25, filter: "", requests: 0 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--top") opts.top = Number(argv[++i]);
     else if (argv[i] === "--filter") opts.filter = argv[++i] ?? "";
+    else if (argv[i] === "--requests") opts.requests = Number(argv[++i]);
     else opts.file = argv[i];
   }
   if (!opts.file || !Number.isInteger(opts.top) || opts.top <= 0) {
@@ -45,7 +50,7 @@ function source(url) {
   return where(url);
 }
 
-function summarise(profile, { top, filter }) {
+function summarise(profile, { top, filter, requests }) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -54,6 +59,8 @@ function summarise(profile, { top, filter }) {
     const id = profile.samples[i];
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
+  const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+  for (const id of idleIds) self.delete(id);
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const key = (n) => {
     const f = n.callFrame;
@@ -77,7 +84,7 @@ function summarise(profile, { top, filter }) {
       inclBy.set(kk, (inclBy.get(kk) ?? 0) + us);
     }
   }
-  const pct = (us) => `${fixed((100 * us) / total, 1)}%`;
+  const pct = (us) => `${fixed((100 * us) / total, 1)}%${requests > 0 ? ` (${fixed(us / requests, 2)} µs)` : ""}`;
   const keep = (k) => !filter || k.includes(filter);
   const rank = (m) =>
     [...m]
@@ -85,7 +92,9 @@ function summarise(profile, { top, filter }) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top);
 
-  console.log(`Profile: ${fixed(total / 1e6, 2)} s of samples (${profile.samples.length} samples)\n`);
+  console.log(`Profile: ${fixed(total / 1e6, 2)} s busy (idle left out), ${profile.samples.length} samples`);
+  if (requests > 0) console.log(`${requests} requests: ${fixed(total / requests, 2)} µs of busy time per request`);
+  console.log("");
   console.log("Self time by source:\n");
   console.log(table([["Source", "self"], ...rank(sourceBy).map(([k, us]) => [k, pct(us)])], ["l", "r"]));
   console.log(`\nTop ${top} functions by self time:\n`);
