@@ -8,7 +8,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { cpuCount, taskId } from "../../src/node/index.js";
+import * as net from "node:net";
+import {
+  Application,
+  bindUnixSocket,
+  HTTPServer,
+  RequestHandler,
+  TCPServerStateError,
+  cpuCount,
+  taskId,
+} from "../../src/node/index.js";
+import { bindUnusedPort } from "../../src/node/testing.js";
 import { compileNodeHost, killAll, removeCompiled, runScript } from "./process-harness.js";
 
 let moduleUrl: string;
@@ -160,5 +170,83 @@ describe("HTTPServer.bind + start(n)", () => {
     run.child.kill("SIGTERM");
     for (const r of await Promise.all(slow)) expect(r).toMatchObject({ status: 200, body: expect.stringMatching(/^done \d+$/) });
     expect((await run.exited).code).toBe(0);
+  });
+});
+
+class HelloHandler extends RequestHandler {
+  override get() {
+    this.write(`hello over ${this.request.protocol}`);
+  }
+}
+
+describe("HTTPServer.bind + start(1), and addSockets, in this process", () => {
+  const servers: HTTPServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      await s.stop();
+    }
+  });
+  const make = (options = {}) => {
+    const s = new HTTPServer(new Application([["/", HelloHandler]]), options);
+    servers.push(s);
+    return s;
+  };
+
+  test("bind records the address; start() listens on it", async () => {
+    const server = make();
+    await server.bind(0, "127.0.0.1");
+    expect(server.address()).toBeNull();
+    await server.start();
+    const r = await get(server.address()!.port, "/");
+    expect(r).toEqual({ status: 200, body: "hello over http" });
+  });
+
+  test("start() a second time is an error", async () => {
+    const server = make();
+    await server.start();
+    await expect(server.start()).rejects.toThrow(new TCPServerStateError("HTTPServer.start() was already called"));
+  });
+
+  test("bind after start binds at once; every bound address is served", async () => {
+    const server = make();
+    await server.bind(0, "127.0.0.1");
+    await server.start(1);
+    const [probe, free] = await bindUnusedPort();
+    probe.close();
+    await server.bind(free, "127.0.0.1");
+    expect((await get(server.address()!.port, "/")).status).toBe(200);
+    expect((await get(free, "/")).status).toBe(200);
+  });
+
+  test("addSockets serves sockets made elsewhere, such as a Unix socket", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cyclone-unix-"));
+    dirs.push(dir);
+    const server = make();
+    server.addSockets([await bindUnixSocket(join(dir, "http.sock"))]);
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ socketPath: join(dir, "http.sock"), path: "/", agent: false }, (res) => {
+          let b = "";
+          res.on("data", (c: Buffer) => (b += c.toString()));
+          res.on("end", () => resolve(b));
+        })
+        .on("error", reject);
+    });
+    expect(body).toBe("hello over http");
+  });
+
+  test("a server fed only by addSockets still enforces the header timeout (slowloris)", async () => {
+    const server = make({ headerTimeout: 0.2 });
+    const [sock, port] = await bindUnusedPort();
+    server.addSockets([sock]);
+    const slow = net.connect(port, "127.0.0.1");
+    slow.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    let data = "";
+    slow.on("data", (d: Buffer) => (data += d.toString()));
+    const started = Date.now();
+    await new Promise((resolve) => slow.once("close", resolve));
+    expect(data).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
