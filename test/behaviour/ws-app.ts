@@ -24,6 +24,12 @@ class RoomSocket extends WebSocketHandler {
   declare room: string;
   /** In memory only: gone when the object is evicted. */
   seen = 0;
+  /** Set by initialize(), which runs for every instance, rebuilt ones included. */
+  initialized = false;
+
+  override initialize() {
+    this.initialized = true;
+  }
 
   override getCurrentUser(): unknown {
     return this.request.headers.get("X-User") ?? null;
@@ -74,6 +80,7 @@ class RoomSocket extends WebSocketHandler {
           room,
           nick: this.#kept.nick,
           seen: this.seen,
+          initialized: this.initialized,
           rebuilt: isRebuiltSocket(this),
         });
         return;
@@ -118,12 +125,21 @@ class PongSocket extends WebSocketHandler {
   override onPong() {}
 }
 
+/** An echo socket under an application with keep-alive pings. */
+@stateful("ws-beat")
+class BeatSocket extends WebSocketHandler {
+  override onMessage(message: string | Uint8Array) {
+    return this.writeMessage(message);
+  }
+}
+
 /** The WebSocket application, mounted under /ws/. */
 export function makeWebSocketApp(): Application {
   return new Application(
     [
       ["/ws/room/(\\w+)", RoomSocket],
       ["/ws/pong", PongSocket],
+      ["/ws/beat", new Application([["/ws/beat", BeatSocket]], { websocketPingInterval: 30 })],
     ],
     { websocketMaxMessageSize: WS_APP_MAX_MESSAGE },
   );

@@ -139,6 +139,13 @@ describe("what this host does not do", () => {
     expect(logged.some((m) => m.includes("onPong is not supported on this host"))).toBe(true);
   });
 
+  test("the websocketPingInterval setting is refused at the handshake (500)", async () => {
+    const logged = await expectAppLog(async () => {
+      expect((await upgrade("/ws/beat")).status).toBe(500);
+    });
+    expect(logged.some((m) => m.includes("the websocketPingInterval setting is not supported on this host"))).toBe(true);
+  });
+
   test("setWebSocketAutoResponse answers without the handler", async () => {
     const a = await connect("/ws/room/auto");
     await inObject("auto", (object) => object.setWebSocketAutoResponse("are you there", "yes"));
@@ -211,7 +218,7 @@ describe("after the object is evicted", () => {
   test("handlers are rebuilt from their attachments: state kept, memory gone, rooms intact", async () => {
     const [a, b] = await pair("evict");
     expect(await a.ask("/join lobby")).toEqual({ type: "rooms", rooms: ["evict", "lobby"] });
-    expect(await a.ask("/who")).toMatchObject({ seen: 3, rebuilt: false });
+    expect(await a.ask("/who")).toMatchObject({ seen: 3, initialized: true, rebuilt: false });
     const live = await inObject("evict", (object) => {
       const n = object.sockets.liveHandlerCount;
       object.sockets.forgetHandlers();
@@ -222,10 +229,12 @@ describe("after the object is evicted", () => {
     b.ws.send("anyone there?");
     expect(await a.json()).toEqual({ type: "msg", from: "bob", text: "anyone there?" });
     expect(await b.json()).toEqual({ type: "msg", from: "bob", text: "anyone there?" });
-    // ...and each handler is a new instance with its path arguments, user, state and rooms.
-    expect(await a.ask("/who")).toEqual({ type: "who", user: "user-a", room: "evict", nick: "alice", seen: 1, rebuilt: true });
+    // ...and each handler is a new instance (initialize() ran, the in-memory count restarted)
+    // with its path arguments, user, state and rooms; open() did not run again, or the nick
+    // would be back to "anon".
+    expect(await a.ask("/who")).toEqual({ type: "who", user: "user-a", room: "evict", nick: "alice", seen: 1, initialized: true, rebuilt: true });
     expect(await a.ask("/rooms")).toEqual({ type: "rooms", rooms: ["evict", "lobby"] });
-    expect(await b.ask("/who")).toEqual({ type: "who", user: "user-b", room: "evict", nick: "bob", seen: 2, rebuilt: true });
+    expect(await b.ask("/who")).toEqual({ type: "who", user: "user-b", room: "evict", nick: "bob", seen: 2, initialized: true, rebuilt: true });
     expect(await inObject("evict", (object) => object.sockets.liveHandlerCount)).toBe(2);
     // Close codes reach the rebuilt handler's onClose.
     a.ws.close(4005, "after the wake-up");
@@ -251,6 +260,6 @@ describe("after the object is evicted", () => {
       expect(fresh.sockets.liveHandlerCount).toBe(2);
     });
     // Both replies go to their own clients; alice's is the rebuilt handler's.
-    expect(await a.json()).toEqual({ type: "who", user: "user-a", room: "fresh", nick: "alice", seen: 1, rebuilt: true });
+    expect(await a.json()).toEqual({ type: "who", user: "user-a", room: "fresh", nick: "alice", seen: 1, initialized: true, rebuilt: true });
   });
 });

@@ -49,7 +49,7 @@ describe("the ws-app on Node", () => {
     await a.writeMessage("hello bob");
     expect(JSON.parse((await read(b)) as string)).toEqual({ type: "msg", from: "alice", text: "hello bob" });
     expect(JSON.parse((await read(a)) as string)).toEqual({ type: "msg", from: "alice", text: "hello bob" });
-    expect(await ask(a, "/who")).toEqual({ type: "who", user: "user-a", room: "node_duo", nick: "alice", seen: 3, rebuilt: false });
+    expect(await ask(a, "/who")).toEqual({ type: "who", user: "user-a", room: "node_duo", nick: "alice", seen: 3, initialized: true, rebuilt: false });
     a.close(4001, "done");
     expect(JSON.parse((await read(b)) as string)).toEqual({ type: "gone", nick: "alice", code: 4001, reason: "done" });
     b.close();
@@ -67,6 +67,17 @@ describe("the ws-app on Node", () => {
     const a = await open("/ws/room/node_ping");
     expect(await ask(a, "/ping")).toEqual({ type: "pinged" });
     a.close();
+  });
+
+  test("keep-alive pings and onPong are served on this host", async () => {
+    const beat = await open("/ws/beat");
+    await beat.writeMessage("echo");
+    expect(await read(beat)).toBe("echo");
+    beat.close();
+    const pong = await open("/ws/pong");
+    await pong.writeMessage("echo");
+    expect(await read(pong)).toBe("echo");
+    pong.close();
   });
 
   test("a message over websocketMaxMessageSize closes with 1009", async () => {
