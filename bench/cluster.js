@@ -16,11 +16,10 @@
 // process module costs from what the oversubscribed core costs. BENCH_SCHED=batch runs
 // the servers under SCHED_BATCH (`chrt -b 0`, no wake-up preemption) to probe the latter.
 //
-// Raw node:http in node:cluster (forked by hand) runs the same way as a baseline
-// (BENCH_BASELINE=0 skips it). Rounds are interleaved and the median is reported. Uses the built
-// files: run `npm run build` first. Settings (environment variables):
+// Rounds are interleaved and the median is reported. Uses the built files: run
+// `npm run build` first. Settings (environment variables):
 //   BENCH_QUICK=1          1 s warm-up, 3 s measure, 2 rounds
-//   BENCH_WARMUP=2 BENCH_DURATION=8 BENCH_ROUNDS=3 BENCH_CONNECTIONS=64
+//   BENCH_WARMUP=2 BENCH_DURATION=8 BENCH_ROUNDS=3
 //   BENCH_TOOL=wrk         force wrk or autocannon
 //   BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1
 //   BENCH_CONNECTIONS=32   connections per server process (BENCH_SAME_TOTAL=1: in all)
@@ -29,7 +28,7 @@
 //   BENCH_WAIT_IDLE=0      before each measurement, wait up to this many seconds for the
 //                          machine to be under 15% busy
 //
-// Run with `--serve <n>` it is the server itself (used by the benchmark).
+// Run with `--serve <n>` (or `--serve-raw <n>`) it is the server itself.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { fixed, int, median, table } from "./lib/format.js";
