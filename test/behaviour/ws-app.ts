@@ -4,10 +4,12 @@
  * Object with hibernating sockets, so the same handler code is exercised across eviction.
  *
  * The socket speaks a small text protocol: `/nick NAME`, `/join ROOM`, `/leave ROOM`,
- * `/rooms`, `/who`, `/count`, `/pad N`, `/ping`, `/close CODE REASON`, `/throw`; any other
+ * `/rooms`, `/who`, `/count`, `/pad N`, `/ping`, `/close CODE REASON`, `/throw`,
+ * `/remind SECONDS TEXT` (a timer on the object's alarm: edge only); any other
  * text is broadcast to the room as `{type: "msg"}`; binary messages are echoed.
  */
 import { Application, stateful, WebSocketHandler } from "../../src/core/index.js";
+import { objectTimers } from "../../src/edge/timers.js";
 import { isRebuiltSocket } from "../../src/edge/websocket.js";
 import { keepSocketState, socketState } from "../../src/edge/websocket-rooms.js";
 
@@ -103,6 +105,14 @@ class RoomSocket extends WebSocketHandler {
         return;
       case "/close":
         this.close(Number(rest[0]), rest.slice(1).join(" "));
+        return;
+      case "/remind":
+        try {
+          const h = objectTimers(this).callLater(Number(rest[0]), (text: string) => this.broadcast(room, { type: "reminder", text }), rest.slice(1).join(" "));
+          await this.writeMessage({ type: "scheduled", deadline: h.deadline });
+        } catch (e) {
+          await this.writeMessage({ type: "error", name: (e as Error).name });
+        }
         return;
       case "/throw":
         throw new Error("onMessage failed on purpose");

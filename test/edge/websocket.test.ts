@@ -8,7 +8,7 @@
  * `CycloneDurableObject` is constructed over the same `ctx` inside `runInDurableObject`
  * (a new instance with nothing in memory, fed the runtime's sockets by hand).
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
 import { appLog, type LogRecord } from "../../src/core/log.js";
 import { CycloneDurableObject } from "../../src/edge/durable.js";
@@ -28,11 +28,14 @@ async function expectAppLog(fn: () => Promise<void>): Promise<string[]> {
   return records.map((r) => `${r.message} ${r.error instanceof Error ? r.error.message : ""}`);
 }
 
+function stubFor(room: string): DurableObjectStub<never> {
+  const ns = (env as unknown as { CYCLONE_OBJECTS: DurableObjectNamespace }).CYCLONE_OBJECTS;
+  return ns.get(ns.idFromName(`ws:${room}`)) as unknown as DurableObjectStub<never>;
+}
+
 /** Runs `fn` inside the object that serves `room`, with the runtime's instance of it. */
 function inObject<R>(room: string, fn: (object: CycloneDurableObject, state: DurableObjectState) => R | Promise<R>): Promise<R> {
-  const ns = (env as unknown as { CYCLONE_OBJECTS: DurableObjectNamespace }).CYCLONE_OBJECTS;
-  const stub = ns.get(ns.idFromName(`ws:${room}`)) as unknown as DurableObjectStub<never>;
-  return runInDurableObject(stub, (instance, state) => fn(instance as unknown as CycloneDurableObject, state));
+  return runInDurableObject(stubFor(room), (instance, state) => fn(instance as unknown as CycloneDurableObject, state));
 }
 
 async function pair(room: string): Promise<[TestSocket, TestSocket]> {
@@ -177,6 +180,21 @@ describe("the message size cap", () => {
     expect((await a.next()) as ArrayBuffer).toHaveProperty("byteLength", cap);
     a.ws.send(new Uint8Array(cap + 1));
     expect((await a.closedWithin()).code).toBe(1009);
+  });
+});
+
+describe("timers in a handler", () => {
+  test("a callLater from onMessage fires on the object's alarm and reaches the room", async () => {
+    const [a, b] = await pair("remind");
+    const scheduled = await a.ask("/remind 0.05 stand-up time");
+    expect(scheduled).toMatchObject({ type: "scheduled" });
+    expect(await inObject("remind", (_o, state) => state.storage.getAlarm())).toBe(scheduled["deadline"]);
+    await new Promise((r) => setTimeout(r, Math.max(0, (scheduled["deadline"] as number) - Date.now()) + 20));
+    // The runtime may have fired the alarm already; either way the reminder is sent once.
+    await runDurableObjectAlarm(stubFor("remind"));
+    expect(await a.json()).toEqual({ type: "reminder", text: "stand-up time" });
+    expect(await b.json()).toEqual({ type: "reminder", text: "stand-up time" });
+    expect(await a.quiet()).toBe(true);
   });
 });
 

@@ -63,6 +63,12 @@ describe("the ws-app on Node", () => {
     a.close();
   });
 
+  test("object timers are for Durable Objects: refused here with a typed error", async () => {
+    const a = await open("/ws/room/node_timer");
+    expect(await ask(a, "/remind 1 later")).toEqual({ type: "error", name: "ObjectTimerError" });
+    a.close();
+  });
+
   test("ping() works on this host", async () => {
     const a = await open("/ws/room/node_ping");
     expect(await ask(a, "/ping")).toEqual({ type: "pinged" });
