@@ -95,7 +95,11 @@
     var form = new URLSearchParams({ body: text, _xsrf: xsrf });
     fetch(composer.action, { method: "POST", body: form, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (message) { if (message) show(message); });
+      .then(function (message) {
+        // Only the next message in order: an older one may still be on its way (a slow
+        // poll), and showing this one first would move the cursor past it and lose it.
+        if (message && message.seq === cursor + 1) show(message);
+      });
   });
 
   if (forcePoll || typeof WebSocket === "undefined") poll();
