@@ -303,6 +303,9 @@ export class HibernatingSockets {
 
   constructor(host: SocketHubHost) {
     this.#host = host;
+    // An object that wakes up with hibernated sockets serves broadcasts (say, from a POST
+    // handler) before any of their handlers is rebuilt.
+    if (host.ctx.getWebSockets().length > 0) liveHubs.add(this);
   }
 
   /** The object's state. */
@@ -374,6 +377,7 @@ export class HibernatingSockets {
       // Another object's state, out of reach from the event that is running.
       return;
     }
+    if (sockets.length === 0 && this.#entries.size === 0) liveHubs.delete(this);
     for (const ws of sockets) {
       if (ws.readyState !== OPEN) continue;
       const att = this.#entries.get(ws)?.attachment ?? decodeAttachment(ws.deserializeAttachment());
