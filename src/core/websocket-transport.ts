@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { WebSocketHandler } from "./websocket.js";
 import type { HTTPConnection } from "./httputil.js";
 
 /**
@@ -53,6 +54,11 @@ export interface WebSocketAcceptParams {
   readonly maxMessageSize: number;
   /** Where the transport reports what happens on the socket. */
   readonly events: WebSocketTransportEvents;
+  /**
+   * The handler being upgraded, for hosts that must keep what it knows (the Workers host
+   * stores its current user with the socket, for after hibernation).
+   */
+  readonly handler?: WebSocketHandler;
 }
 
 /**

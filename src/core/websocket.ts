@@ -203,6 +203,7 @@ export class WebSocketHandler extends RequestHandler {
       compression: this.getCompressionOptions(),
       maxMessageSize: this.maxMessageSize,
       events: this.#makeEvents(),
+      handler: this,
     });
     this.clearHeader("Content-Type");
     this.setStatus(101);

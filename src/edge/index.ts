@@ -22,6 +22,18 @@ export {
   REMOTE_IP_HEADER,
 } from "./durable.js";
 export type * from "./runtime-types.js";
+export { onObjectStart, type ObjectStartHook } from "./durable.js";
+export { HibernatingSockets, isRebuiltSocket, type SocketHubHost } from "./websocket.js";
+export { HibernatingWebSocketRooms, keepSocketState, socketState } from "./websocket-rooms.js";
+export {
+  effectiveMaxMessageSize,
+  MAX_ATTACHMENT_BYTES,
+  PLATFORM_ATTACHMENT_LIMIT,
+  PLATFORM_MAX_MESSAGE_SIZE,
+  WebSocketAttachmentTooLargeError,
+  WebSocketNotSupportedError,
+} from "./websocket-attachment.js";
+export { ObjectPeriodicCallback, ObjectTimerError, ObjectTimers, objectTimers, type TimeoutHandle } from "./timers.js";
 export { type AssetManifest, type AssetsBinding, AssetsFileSource, type AssetsFileSourceOptions } from "./assets.js";
 
 /** The shape Workers expect of a module's default export. */

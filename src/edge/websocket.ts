@@ -12,10 +12,8 @@
  * sockets are not. The first event for a socket (or a `members()` call) rebuilds its
  * handler from the attachment: a new instance of the class the URI routes to, `initialize()`
  * run with the rule's arguments, `pathArgs`/`pathKwargs` decoded from the URI again,
- * `currentUser` restored, the kept state readable with `socketState(this)`. (The core hands
- * the host no handler at the handshake, so `currentUser` is captured the first time the
- * handler uses its rooms or kept state — a room handler's `open()`; a handler that uses
- * neither gets `getCurrentUser()` again on rebuild, over the stored request line.) `prepare()`
+ * `currentUser` restored (captured at the handshake, when the core hands the host the
+ * handler), the kept state readable with `socketState(this)`. `prepare()`
  * and `open()` do NOT run again: `initialize()` is the hook that runs on rebuild, and
  * `isRebuiltSocket(this)` tells it apart. The rebuilt handshake appears once more in the
  * access log (a 101 for the same URI). Request headers and cookies are not kept, so a
@@ -342,6 +340,8 @@ export class HibernatingSockets {
     this.#host.ctx.acceptWebSocket(server);
     server.serializeAttachment(bytes);
     this.#register(entry);
+    // Keep the handler's current user with the socket now, for after hibernation.
+    if (params.handler !== undefined) entry.bind(params.handler);
     // The 101 is on its way once the handler finishes, in this same turn.
     queueMicrotask(() => params.events.open());
     return { transport: new HibernatingTransport(entry), webSocket: client };
