@@ -12,6 +12,7 @@ export default defineConfig({
         compatibilityDate: "2026-03-29",
         compatibilityFlags: ["enable_request_signal"],
         durableObjects: { CYCLONE_OBJECTS: "CycloneDurableObject" },
+        bindings: { GREETING: "hello from env" },
       },
     }),
   ],

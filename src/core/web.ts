@@ -156,7 +156,7 @@ const VERBS = ["get", "head", "post", "delete", "patch", "put", "options"] as co
  *   }
  * }
  */
-export class RequestHandler {
+export class RequestHandler<Env = unknown> {
   /** The methods this handler accepts; others get 405. */
   static SUPPORTED_METHODS: readonly string[] = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"];
 
@@ -209,6 +209,32 @@ export class RequestHandler {
   /** The application's settings. */
   get settings(): Application["settings"] {
     return this.application.settings;
+  }
+
+  /**
+   * The runtime's environment: on Workers, the bindings and secrets (`env`), typed by the
+   * class's `Env` parameter; `undefined` on Node.
+   *
+   * @example
+   * class Greet extends RequestHandler<{ GREETING: string }> {
+   *   get() { this.write(this.env.GREETING); }
+   * }
+   */
+  get env(): Env {
+    return this.request.env as Env;
+  }
+
+  /**
+   * Lets `promise` finish after the response is sent: the Workers `ctx.waitUntil`; on Node
+   * the process simply carries on. A rejection is logged either way.
+   *
+   * @example
+   * this.waitUntil(audit.record(this.currentUser));
+   */
+  waitUntil(promise: Promise<unknown>): void {
+    const logged = promise.catch((e: unknown) => appLog.exception("Error in background task of %s", e, this.requestSummary()));
+    const ctx = this.request.executionContext as { waitUntil?: (p: Promise<unknown>) => void } | undefined;
+    if (typeof ctx?.waitUntil === "function") ctx.waitUntil(logged);
   }
 
   /**

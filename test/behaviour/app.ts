@@ -249,6 +249,18 @@ class BodyEchoHandler extends RequestHandler {
   }
 }
 
+let backgroundTasks = 0;
+
+// Typed env: on Workers the bindings (vitest.edge.config.ts sets GREETING); undefined on Node.
+class EnvHandler extends RequestHandler<{ GREETING: string } | undefined> {
+  override get() {
+    if (this.getArgument("background", null) !== null) {
+      this.waitUntil(Promise.resolve().then(() => backgroundTasks++));
+    }
+    this.write({ greeting: this.env?.GREETING ?? null, backgroundTasks });
+  }
+}
+
 const debugApp = new Application([["/debug/throw", ThrowHandler]], { serveTraceback: true });
 
 const nested = new Application(
@@ -288,6 +300,7 @@ export function makeBehaviourApp(templates: TemplateSettings = {}): Application 
       ["/info", RequestInfoHandler],
       ["/body", BodyEchoHandler],
       ["/nested/.*", nested],
+      ["/env", EnvHandler],
       ["/debug/.*", debugApp],
       ["/w/.*", makeWebApp()],
       ["/gz/.*", makeGzipApp()],

@@ -339,6 +339,23 @@ export function defineBehaviourSuite(client: () => BehaviourClient): void {
     });
   });
 
+  describe("environment", () => {
+    test("env holds the Worker's bindings, typed; undefined on Node", async () => {
+      const r = (await (await get("/env")).json()) as { greeting: string | null };
+      expect(r.greeting).toBe(client().hostKind === "edge" ? "hello from env" : null);
+    });
+
+    test("waitUntil runs work after the response", async () => {
+      await (await get("/env?background=1")).text();
+      let n = 0;
+      for (let i = 0; i < 50 && n === 0; i++) {
+        await new Promise((res) => setTimeout(res, 10));
+        n = ((await (await get("/env")).json()) as { backgroundTasks: number }).backgroundTasks;
+      }
+      expect(n).toBeGreaterThanOrEqual(1);
+    });
+  });
+
   describe("routing", () => {
     test("reverseUrl builds paths, escaping arguments, through nested apps too", async () => {
       const r = await get("/reverse");
