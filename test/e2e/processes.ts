@@ -28,15 +28,17 @@ export class ChildStartError extends Error {
 }
 
 /**
- * Starts `command args` in a new process group (detached), collecting its output.
+ * Starts `command args` (in `cwd`, with `env` added) in a new process group (detached),
+ * collecting its output.
  *
  * @example
  * const child = startChild("node", ["build/examples/chat/node.js", "--port=8888"]);
  * await child.stop();
  */
-export function startChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
+export function startChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Child {
   const child = spawn(command, args, {
     detached: true,
+    ...(cwd !== undefined ? { cwd } : {}),
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
