@@ -7,8 +7,11 @@
 import { access, constants } from "node:fs/promises";
 import { type Browser, chromium } from "playwright-core";
 
-/** Where Debian's `chromium` package puts the browser. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+/**
+ * Where Debian's `chromium` package puts the browser; CYCLONE_E2E_CHROMIUM names another
+ * Chromium build (a developer's machine, another distribution).
+ */
+export const CHROMIUM_PATH = process.env["CYCLONE_E2E_CHROMIUM"] || "/usr/bin/chromium";
 
 /** The switches every launch gets: no GPU, no sandbox (root in a container), no calls home. */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -47,6 +50,8 @@ export async function launchChromium(timeoutMs = 60_000): Promise<BrowserLaunch>
     return { browser };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    return { skipReason: `${CHROMIUM_PATH} could not start: ${message.split("\n").slice(0, 6).join(" | ")}` };
+    // Playwright's message repeats the whole command line; the reason is in the other lines.
+    const lines = message.split("\n").filter((line) => line.trim() !== "" && !line.includes("<launching>"));
+    return { skipReason: `${CHROMIUM_PATH} could not start: ${lines.slice(0, 8).join(" | ")}` };
   }
 }
