@@ -66,6 +66,7 @@ export interface ErrorInfo {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const SERVER_HEADER = `CycloneServer/${VERSION}`;
+const DEFAULT_ETAG = /^"[0-9a-f]{40}"$/;
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 // Header values: tab, printable ASCII and obs-text; anything else could split the response.
@@ -884,7 +885,7 @@ export class RequestHandler<Env = unknown> {
         body = "";
         this.#clearRepresentationHeaders();
       } else if (!this.#headers.has("Content-Length")) {
-        this.#headers.set("Content-Length", String(typeof body === "string" ? utf8Length(body) : body.length));
+        this.#headers._setKnown("content-length", "Content-Length", String(typeof body === "string" ? utf8Length(body) : body.length));
       }
     }
     const conn = this.request.connection;
@@ -921,7 +922,11 @@ export class RequestHandler<Env = unknown> {
   /** Sets the ETag header from `computeEtag()` (when it gives one). */
   setEtagHeader(): void {
     const etag = this.computeEtag();
-    if (etag !== null) this.setHeader("Etag", etag);
+    if (etag === null) return;
+    // The default ETag is quoted hex, safe by construction; an overridden computeEtag is
+    // checked like any header value.
+    if (DEFAULT_ETAG.test(etag)) this.#headers._setKnown("etag", "Etag", etag);
+    else this.setHeader("Etag", etag);
   }
 
   /**
