@@ -37,6 +37,23 @@ class BaseHandler extends RequestHandler {
     return name;
   }
 
+  /**
+   * `next` from a form or a link when it is a path on this site, else `fallback`. Browsers
+   * read `/\host`, `/<tab>/host` and a path that normalizes to `//host` as another site, so
+   * the path is checked after parsing it as they do: never an open redirect.
+   */
+  localPath(next: string, fallback: string): string {
+    const base = "http://chat.invalid";
+    let url: URL;
+    try {
+      url = new URL(next, base);
+    } catch {
+      return fallback;
+    }
+    if (!next.startsWith("/") || url.origin !== base || url.pathname.startsWith("//")) return fallback;
+    return url.pathname + url.search + url.hash;
+  }
+
   /** The JSON a client gets for a message, with its HTML rendered by the Message module. */
   messageJson(message: ChatMessage): Record<string, unknown> {
     return { ...message, html: this.renderString("message.html", { message }) };
@@ -58,8 +75,7 @@ class LoginHandler extends BaseHandler {
     const next = this.getArgument("next", "/");
     if (!name) return this.render("login.html", { next, error: "Please choose a name." });
     this.setSignedCookie("user", name, { httpOnly: true, sameSite: "Lax" });
-    // Only local paths: never an open redirect.
-    this.redirect(next.startsWith("/") && !next.startsWith("//") ? next : "/");
+    this.redirect(this.localPath(next, "/"));
   }
 }
 
@@ -96,7 +112,8 @@ class MessageNewHandler extends BaseHandler {
     const message = await r.add(this.storage, String(this.currentUser), body);
     const json = this.messageJson(message);
     websocketRooms(this.application).broadcast(`room:${r.name}`, { type: "message", message: json });
-    if (this.getArgument("next", null) !== null) this.redirect(this.getArgument("next"));
+    const next = this.getArgument("next", null);
+    if (next !== null) this.redirect(this.localPath(next, this.reverseUrl("room", r.name)));
     else this.write(json);
   }
 }
