@@ -202,6 +202,25 @@ describe.skipIf(launch.skipReason !== undefined).each(hosts)("the chat in Chromi
     await expectInbox(bob, sent);
   });
 
+  test("without JavaScript, the room's form posts a message and comes back to the room", async () => {
+    const context = await launch.browser!.newContext({ baseURL: host.baseUrl, javaScriptEnabled: false });
+    try {
+      const cai = await context.newPage();
+      await cai.goto(`/room/${room}`);
+      await cai.fill("#name", "cai");
+      await Promise.all([cai.waitForURL(`**/room/${room}`), cai.click("#signin")]);
+      await cai.fill("#body", "no scripts here");
+      await Promise.all([cai.waitForURL(`**/room/${room}`), cai.click("#send")]);
+      sent.push("cai: no scripts here");
+      expect(await inbox(cai)).toEqual(sent);
+      await shot(cai, "7-no-script-cai");
+      await expectInbox(ann, sent);
+      await expectInbox(bob, sent);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("a long-polling page that hears of a message late still shows it before its own newer one", async () => {
     // Bob's network is slow: every long-poll answer reaches his page 1.5 s after the server sent it.
     await bob.route("**/message/updates", async (route) => {
@@ -228,17 +247,54 @@ describe.skipIf(launch.skipReason !== undefined).each(hosts)("the chat in Chromi
     } finally {
       await bob.unrouteAll({ behavior: "ignoreErrors" });
     }
-    await shot(bob, "7-slow-poll-bob");
+    await shot(bob, "8-slow-poll-bob");
   });
 
   test("a forged form without the XSRF token is refused with 403 and posts nothing", async () => {
     const forged = await submitForgedForm(ann, `/room/${room}/message/new`, { body: "forged message", next: `/room/${room}` });
     expect(forged?.status()).toBe(403);
     expect(await ann.textContent("body")).toContain("403");
-    await shot(ann, "8-forged-403");
+    await shot(ann, "9-forged-403");
     await ann.goto(`/room/${room}`);
     expect(await inbox(ann)).toEqual(sent);
     expect(await ann.textContent("#inbox")).not.toContain("forged message");
+  });
+
+  test("signing in sends the user back only to a path on this site", async () => {
+    const context = await launch.browser!.newContext({ baseURL: host.baseUrl });
+    try {
+      const page = await context.newPage();
+      await page.goto("/auth/login");
+      const xsrf = await page.inputValue("input[name=_xsrf]");
+      const cases: Array<[string, string]> = [
+        [`/room/${room}?transport=poll`, `/room/${room}?transport=poll`],
+        ["https://evil.example/", "/"],
+        ["//evil.example/", "/"],
+        // Browsers read these as other sites too: a backslash, a tab, a path normalizing to "//".
+        ["/\\evil.example/", "/"],
+        ["/\t/evil.example/", "/"],
+        ["/.//evil.example/", "/"],
+      ];
+      for (const [next, location] of cases) {
+        const r = await context.request.post("/auth/login", { form: { name: "dee", next, _xsrf: xsrf }, maxRedirects: 0 });
+        expect(r.status(), next).toBe(302);
+        expect(r.headers()["location"], next).toBe(location);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("posting a message sends the user back only to a path on this site", async () => {
+    const xsrf = await ann.inputValue("#composer input[name=_xsrf]");
+    const r = await annContext.request.post(`/room/${room}/message/new`, {
+      form: { body: "where do I go now?", next: "/\\evil.example/", _xsrf: xsrf },
+      maxRedirects: 0,
+    });
+    sent.push("ann: where do I go now?");
+    expect(r.status()).toBe(302);
+    expect(r.headers()["location"]).toBe(`/room/${room}`);
+    await expectInbox(bob, sent);
   });
 
   test("a forged sign-in form without the XSRF token is refused with 403", async () => {
