@@ -10,6 +10,19 @@ import { createServer } from "node:net";
 /** Keeps the last characters a child printed: enough to explain a failure, never unbounded. */
 const OUTPUT_LIMIT = 64 * 1024;
 
+// Groups not stopped yet. If the test process ends without stopping them (a crash, a
+// timeout that skipped afterAll), they are killed on the way out rather than left behind.
+const liveGroups = new Set<number>();
+process.once("exit", () => {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 /** A child process started by a test, with what it printed and a way to end it and its own. */
 export interface Child {
   readonly process: ChildProcess;
@@ -42,6 +55,7 @@ export function startChild(command: string, args: readonly string[], env: NodeJS
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
+  if (child.pid !== undefined) liveGroups.add(child.pid);
   let text = "";
   const keep = (chunk: Buffer) => {
     text = (text + chunk.toString("utf8")).slice(-OUTPUT_LIMIT);
@@ -76,6 +90,7 @@ export function startChild(command: string, args: readonly string[], env: NodeJS
       ]);
       // Grandchildren (workerd) may outlive their parent's exit; the group kill reaches them.
       signalGroup("SIGKILL");
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
       if (timedOut) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2_000))]);
     },
   };
