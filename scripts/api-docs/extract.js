@@ -298,7 +298,10 @@ function finishEntry(entry) {
     symbols,
     reexports: entry.reexports,
     internal: entry.symbols.filter((s) => s.doc.internal).map((s) => s.name),
-    undocumented: entry.all.filter((s) => !s.doc.description && !s.doc.internal).map((s) => s.name).sort(),
+    undocumented: entry.all
+      .filter((s) => !s.doc.description && !s.doc.internal)
+      .map((s) => s.name)
+      .sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" })),
     anyInSignatures: anyUses(entry.all),
   };
 }
