@@ -75,6 +75,22 @@ function ownText(markdown: string, heading: string): string {
   return next < 0 ? text : text.slice(0, next);
 }
 
+/** The anchors GitHub gives a page's headings (repeats numbered -1, -2, …). */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const heading of headings(markdown)) {
+    const base = heading
+      .replace(/^#+ /, "")
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "")
+      .replace(/ /g, "-");
+    let anchor = base;
+    for (let n = 1; anchors.has(anchor) && n < 1000; n++) anchor = `${base}-${n}`;
+    anchors.add(anchor);
+  }
+  return anchors;
+}
+
 function headings(markdown: string): string[] {
   return markdown.split("\n").filter((line) => /^#{1,6} /.test(line));
 }
@@ -176,6 +192,20 @@ describe("the project's reference", () => {
       const names = [...e.symbols, ...e.reexports].map((s) => s.name);
       expect(new Set(names).size, `${e.name}: a name listed twice`).toBe(names.length);
     }
+  });
+
+  test("every link between the pages lands on a heading", () => {
+    const anchors = new Map([...pages].map(([name, text]) => [name, anchorsOf(text)]));
+    const broken: string[] = [];
+    let count = 0;
+    for (const [name, text] of pages) {
+      for (const [, file, anchor] of text.matchAll(/\]\(([\w.-]*\.md)?#([^)\s]*)\)/g)) {
+        count++;
+        if (!anchors.get(file ?? name)?.has(anchor!)) broken.push(`${name} → ${file ?? ""}#${anchor}`);
+      }
+    }
+    expect(count).toBeGreaterThan(1000);
+    expect(broken.slice(0, 20)).toEqual([]);
   });
 
   test("no `any` in the public signatures of cyclone", () => {
