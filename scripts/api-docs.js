@@ -16,7 +16,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
-import { collectApi } from "./api-docs/extract.js";
+import { ApiDocsError, collectApi } from "./api-docs/extract.js";
 import { renderApi } from "./api-docs/render.js";
 
 const { values } = parseArgs({
@@ -43,7 +43,14 @@ if (root === outDir || (root + sep).startsWith(outDir + sep)) {
   process.stderr.write(`api-docs: refusing to replace ${outDir}, which holds the project\n`);
   process.exit(2);
 }
-const api = collectApi({ root, distDir: resolve(root, values.dist) });
+let api;
+try {
+  api = collectApi({ root, distDir: resolve(root, values.dist) });
+} catch (error) {
+  if (!(error instanceof ApiDocsError)) throw error;
+  process.stderr.write(`api-docs: ${error.message}\n`);
+  process.exit(1);
+}
 const files = renderApi(api, { rootLink: relative(outDir, root).split(sep).join("/") });
 
 // The output folder is generated, never edited: start from nothing so a removed symbol's

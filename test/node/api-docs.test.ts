@@ -357,6 +357,15 @@ describe("a package whose reference is known", () => {
     expect(section(extra, "## Re-exported")).toContain("[`aliased`](fixture.md#aliased)");
   });
 
+  test("without built declarations it says to build first", async () => {
+    const failure = await generate(["--root", root, "--out", "docs/other", "--dist", "missing"]).then(
+      () => undefined,
+      (error: unknown) => error as { code?: number; stderr?: string },
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toBe("api-docs: missing/index.d.ts does not exist: run `npm run build` first\n");
+  });
+
   test("the output folder may not be the project itself", async () => {
     const failure = await generate(["--root", root, "--out", "."]).then(
       () => undefined,
