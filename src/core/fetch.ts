@@ -72,6 +72,8 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
   #finished = false;
   #closeCallback: (() => void) | null = null;
   readonly #isHead: boolean;
+  /** Set by a streaming handler's prepare() to allow a larger body than the default. */
+  maxBodySize: number | undefined;
   #acceptor: FetchWebSocketAcceptor | undefined;
   #request: HTTPServerRequest | undefined;
   #accepted: FetchWebSocketAccept | undefined;
@@ -177,6 +179,10 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
     this.#closeCallback = callback;
   }
 
+  setMaxBodySize(bytes: number): void {
+    this.maxBodySize = bytes;
+  }
+
   abort(): void {
     this.#finished = true;
     if (this.#writer !== undefined) {
@@ -197,10 +203,11 @@ function plainError(status: number, reason: string): Response {
 
 // Feeds a streaming handler chunk by chunk, each awaited: the reader is not pulled faster
 // than the handler consumes.
-async function streamBody(request: Request, delegate: HandlerDelegate, hasBody: boolean, limit: number): Promise<void> {
+async function streamBody(request: Request, delegate: HandlerDelegate, hasBody: boolean, defaultLimit: number, conn: FetchConnection): Promise<void> {
   delegate.startStreaming();
   await delegate.prepared;
   if (delegate.handlerFinished) return;
+  const limit = conn.maxBodySize ?? defaultLimit;
   if (hasBody && request.body !== null) {
     const reader = request.body.getReader();
     let n = 0;
@@ -312,9 +319,10 @@ export async function handleFetch(app: Application, request: Request, options: F
     if (key !== undefined) return options.forward(key, request);
   }
   const hasBody = method !== "GET" && method !== "HEAD" && request.body !== null;
-  const limit = app.settings.maxBodySize ?? DEFAULT_LIMITS.maxBodySize;
+  // The application that owns the route decides (a nested app may be stricter).
+  const limit = (delegate.route.owner as Application).settings.maxBodySize ?? app.settings.maxBodySize ?? DEFAULT_LIMITS.maxBodySize;
   if (delegate.streamRequestBody) {
-    void streamBody(request, delegate, hasBody, limit);
+    void streamBody(request, delegate, hasBody, limit, conn);
     return conn.response;
   }
   if (hasBody) {

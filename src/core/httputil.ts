@@ -244,6 +244,12 @@ export interface HTTPConnection {
   setCloseCallback(callback: (() => void) | null): void;
   /** Drops the connection at once, e.g. when an error happens after headers were sent. */
   abort(): void;
+  /**
+   * Changes the largest body accepted for this request, from a streaming handler's
+   * `prepare()` (Tornado's `set_max_body_size`): an upload handler may take more than the
+   * server buffers for ordinary requests.
+   */
+  setMaxBodySize?(bytes: number): void;
 }
 
 /** An uploaded file from a `multipart/form-data` body. Tornado's `HTTPFile`. */

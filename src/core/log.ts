@@ -62,6 +62,9 @@ export function formatMessage(msg: string, args: readonly unknown[]): string {
   });
 }
 
+// Bumped whenever any logger's level changes, so cached effective levels stay right.
+let levelVersion = 0;
+
 /**
  * A named logger with a level and handlers; records also go to the parent's handlers
  * (`cyclone.access` → `cyclone`), as Python's logging propagates.
@@ -71,9 +74,6 @@ export function formatMessage(msg: string, args: readonly unknown[]): string {
  * log.addHandler((r) => console.log(r.levelName, r.message));
  * log.info("started on port %d", 8888);
  */
-// Bumped whenever any logger's level changes, so cached effective levels stay right.
-let levelVersion = 0;
-
 export class Logger {
   readonly name: string;
   #level = 0;
