@@ -1,0 +1,6 @@
+// Hello world for the bundle-size comparison: a plain fetch Worker, the floor.
+export default {
+  fetch() {
+    return new Response("Hello, world");
+  },
+};
