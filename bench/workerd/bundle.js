@@ -29,16 +29,18 @@ export const BUILD_OPTIONS = {
 /**
  * Bundles `entry` (a path under bench/workerd/workers) and resolves with
  * `{ code, bytes, gzipBytes, metafile }`; with `outfile`, the bundle is also written there.
+ * `overrides` change esbuild options (the profiler turns minifying off, for names).
  */
-export async function bundle(entry, outfile) {
+export async function bundle(entry, outfile, overrides = {}) {
   const r = await build({
     ...BUILD_OPTIONS,
+    ...overrides,
     entryPoints: [join(here, "workers", entry)],
     outfile: outfile ?? join(root, "bench/results/workerd", entry),
     write: false,
     metafile: true,
   });
-  const out = r.outputFiles.find((f) => f.path.endsWith(".js"));
+  const out = r.outputFiles.find((f) => /\.m?js$/.test(f.path));
   const code = out.contents;
   if (outfile !== undefined) {
     const { mkdirSync, writeFileSync } = await import("node:fs");
