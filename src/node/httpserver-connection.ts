@@ -41,16 +41,36 @@ export function refuse(res: http.ServerResponse, status: number): void {
 
 /** The core's `HTTPConnection` over one `node:http` response. */
 export class NodeConnection implements HTTPConnection {
+  readonly #req: http.IncomingMessage;
   readonly #res: http.ServerResponse;
   #pending: Chunk | undefined;
   #closeCallback: (() => void) | null = null;
   #listening = false;
   #gzip: zlib.Gzip | undefined;
   readonly #state: ServerState;
+  /** Set by a streaming handler's prepare() to allow a larger body than the default. */
+  maxBodySize: number | undefined;
+  /** Whether `detach()` handed the request to other code (the host stops touching it). */
+  detached = false;
 
-  constructor(res: http.ServerResponse, state: ServerState) {
+  constructor(req: http.IncomingMessage, res: http.ServerResponse, state: ServerState) {
+    this.#req = req;
     this.#res = res;
     this.#state = state;
+  }
+
+  setMaxBodySize(bytes: number): void {
+    this.maxBodySize = bytes;
+  }
+
+  /**
+   * Hands the raw `node:http` request and response to other code (a `(req, res)` app such
+   * as Express); from then on the host neither reads the body nor writes the response.
+   */
+  detach(): { req: http.IncomingMessage; res: http.ServerResponse } {
+    this.detached = true;
+    this.#closeCallback = null;
+    return { req: this.#req, res: this.#res };
   }
 
   writeHeaders(startLine: ResponseStartLine, headers: HTTPHeaders, chunk?: Chunk, last?: boolean): Promise<void> {

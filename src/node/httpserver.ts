@@ -87,6 +87,7 @@ export class HTTPServer implements ListeningServer {
   readonly #xheaders: boolean;
   readonly #trusted: Set<string>;
   readonly #maxBodySize: number;
+  readonly #maxBodySizeOption: number | undefined;
   readonly #noKeepAlive: boolean;
   readonly #state: ServerState = { draining: false };
   // Every open connection, however it arrived (listen, bind, addSockets), for drain().
@@ -102,6 +103,7 @@ export class HTTPServer implements ListeningServer {
     const s = application.settings;
     this.#xheaders = options.xheaders ?? false;
     this.#trusted = new Set(options.trustedDownstream ?? []);
+    this.#maxBodySizeOption = options.maxBodySize;
     this.#maxBodySize = options.maxBodySize ?? s.maxBodySize ?? DEFAULT_LIMITS.maxBodySize;
     this.#noKeepAlive = options.noKeepAlive ?? false;
     const maxHeaderSize = options.maxHeaderSize ?? s.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
@@ -360,28 +362,31 @@ export class HTTPServer implements ListeningServer {
       remoteIp: socket.remoteAddress ?? "",
       protocol: socket.encrypted ? "https" : "http",
       host: headers.get("Host") ?? "127.0.0.1",
-      connection: new NodeConnection(res, this.#state),
+      connection: new NodeConnection(req, res, this.#state),
     });
     if (this.#xheaders) this.#applyXheaders(request);
 
     const delegate = this.application.startRequest(request);
     const length = cl.length === 1 ? Number(cl[0]) : 0;
     const hasBody = length > 0 || headers.has("Transfer-Encoding");
+    // The server's own option wins; else the application that owns the route decides (a
+    // nested app may be stricter), else the top application.
+    const limit =
+      this.#maxBodySizeOption ?? (delegate.route.owner as Application).settings.maxBodySize ?? this.#maxBodySize;
     if (delegate.streamRequestBody) {
-      void this.#streamBody(req, res, delegate, hasBody);
+      void this.#streamBody(req, res, delegate, hasBody, limit, request.connection as NodeConnection);
       return;
     }
     if (!hasBody) {
       this.#run(delegate.finish.bind(delegate));
       return;
     }
-    if (length > this.#maxBodySize) {
+    if (length > limit) {
       refuse(res, 413);
       return;
     }
     const parts: Buffer[] = [];
     let received = 0;
-    const limit = this.#maxBodySize;
     req.on("data", (chunk: Buffer) => {
       received += chunk.length;
       if (received > limit) {
@@ -401,24 +406,34 @@ export class HTTPServer implements ListeningServer {
 
   // A streaming handler sees prepare() at once, then each chunk as it arrives; the socket
   // is paused while the handler works on a chunk, so a large upload never piles up here.
-  async #streamBody(req: http.IncomingMessage, res: http.ServerResponse, delegate: HandlerDelegate, hasBody: boolean): Promise<void> {
+  async #streamBody(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    delegate: HandlerDelegate,
+    hasBody: boolean,
+    defaultLimit: number,
+    conn: NodeConnection,
+  ): Promise<void> {
     req.pause();
     delegate.startStreaming();
     await delegate.prepared;
+    // A handler that gave the raw request to other code (NodeFallbackHandler): hands off.
+    if (conn.detached) return;
     if (delegate.handlerFinished) {
       req.resume();
       return;
     }
-    const limit = this.#maxBodySize;
+    const limit = conn.maxBodySize ?? defaultLimit;
     let received = 0;
     try {
       if (hasBody) {
         for await (const chunk of req as AsyncIterable<Buffer>) {
           received += chunk.length;
           if (received > limit) {
+            // Answer 413, then drop the connection: the rest of the body is not wanted.
             res.shouldKeepAlive = false;
+            res.once("finish", () => req.socket.destroy());
             delegate.abortBody(new HTTPError(413));
-            req.destroy();
             return;
           }
           const p = delegate.dataReceived(chunk);

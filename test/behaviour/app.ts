@@ -9,6 +9,7 @@ import {
   HTTPError,
   RedirectHandler,
   RequestHandler,
+  streamRequestBody,
   url,
 } from "../../src/core/index.js";
 import { makeMountApp } from "./mount-app.js";
@@ -249,6 +250,47 @@ class BodyEchoHandler extends RequestHandler {
   }
 }
 
+// Body limits: this app accepts at most 1 MiB, except where a streaming handler raises it.
+@streamRequestBody
+class BigUploadHandler extends RequestHandler {
+  bytes = 0;
+  override prepare() {
+    this.request.connection?.setMaxBodySize?.(8 * 1024 * 1024);
+  }
+  override dataReceived(chunk: Uint8Array) {
+    this.bytes += chunk.length;
+  }
+  override put() {
+    this.write({ bytes: this.bytes });
+  }
+}
+
+@streamRequestBody
+class SmallUploadHandler extends RequestHandler {
+  bytes = 0;
+  override dataReceived(chunk: Uint8Array) {
+    this.bytes += chunk.length;
+  }
+  override put() {
+    this.write({ bytes: this.bytes });
+  }
+}
+
+class PlainUploadHandler extends RequestHandler {
+  override put() {
+    this.write({ bytes: this.request.body.length });
+  }
+}
+
+const limitsApp = new Application(
+  [
+    ["/limits/big", BigUploadHandler],
+    ["/limits/small", SmallUploadHandler],
+    ["/limits/plain", PlainUploadHandler],
+  ],
+  { maxBodySize: 1024 * 1024 },
+);
+
 let backgroundTasks = 0;
 
 // Typed env: on Workers the bindings (vitest.edge.config.ts sets GREETING); undefined on Node.
@@ -301,6 +343,7 @@ export function makeBehaviourApp(templates: TemplateSettings = {}): Application 
       ["/body", BodyEchoHandler],
       ["/nested/.*", nested],
       ["/env", EnvHandler],
+      ["/limits/.*", limitsApp],
       ["/debug/.*", debugApp],
       ["/w/.*", makeWebApp()],
       ["/gz/.*", makeGzipApp()],

@@ -339,6 +339,34 @@ export function defineBehaviourSuite(client: () => BehaviourClient): void {
     });
   });
 
+  describe("body limits", () => {
+    const mib = (n: number) => new Uint8Array(n * 1024 * 1024).fill(7);
+
+    test("a body over maxBodySize is 413", async () => {
+      const r = await get("/limits/plain", { method: "PUT", body: mib(2) }).catch((e: unknown) => e as Error);
+      // The server may close before the client has sent it all; either way nothing is accepted.
+      if (r instanceof Response) {
+        expect(r.status).toBe(413);
+        await r.text();
+      }
+      const ok = await get("/limits/plain", { method: "PUT", body: mib(1) });
+      expect(await ok.json()).toEqual({ bytes: 1024 * 1024 });
+    });
+
+    test("a streaming handler is held to maxBodySize too", async () => {
+      const r = await get("/limits/small", { method: "PUT", body: mib(2) }).catch((e: unknown) => e as Error);
+      if (r instanceof Response) {
+        expect(r.status).toBe(413);
+        await r.text();
+      }
+    });
+
+    test("a streaming handler may raise its limit in prepare() and take a body several times larger", async () => {
+      const r = await get("/limits/big", { method: "PUT", body: mib(5) });
+      expect(await r.json()).toEqual({ bytes: 5 * 1024 * 1024 });
+    });
+  });
+
   describe("environment", () => {
     test("env holds the Worker's bindings, typed; undefined on Node", async () => {
       const r = (await (await get("/env")).json()) as { greeting: string | null };
