@@ -2,8 +2,8 @@
  * Mounting other applications — Tornado's `FallbackHandler`, for fetch-style apps: a
  * request that reaches this handler is handed, as a Web `Request`, to another
  * application (an itty-router router, a Hono app, another Cyclone app's `fetch`), and its
- * `Response` is streamed back. The Node host adds `NodeFallbackHandler` for `(req, res)`
- * apps such as Express.
+ * `Response` is streamed back. The Node host adds `NodeFallbackHandler` (in `cyclone/node`)
+ * for `(req, res)` apps such as Express.
  * @module
  */
 

@@ -1024,6 +1024,15 @@ export class RequestHandler<Env = unknown> {
     return `${this.request.method} ${this.request.uri} (${this.request.remoteIp})`;
   }
 
+  /**
+   * Marks the request as answered by other code that took over the connection (a mounted
+   * app): Cyclone writes nothing more for it and does not log it now.
+   */
+  protected markDetached(): void {
+    this.request.connection?.setCloseCallback(null);
+    this.#finished = true;
+  }
+
   /** Stops the automatic `finish()` after the verb method settles (for streaming handlers). */
   protected disableAutoFinish(): void {
     this.#autoFinish = false;

@@ -414,7 +414,9 @@ export class HTTPServer implements ListeningServer {
     defaultLimit: number,
     conn: NodeConnection,
   ): Promise<void> {
-    req.pause();
+    // A handler that will give the raw request away (NodeFallbackHandler) must find it as
+    // Node made it: not paused, no listeners, its body waiting to be read.
+    if ((delegate.handlerClass as { takesOverConnection?: boolean }).takesOverConnection !== true) req.pause();
     delegate.startStreaming();
     await delegate.prepared;
     // A handler that gave the raw request to other code (NodeFallbackHandler): hands off.

@@ -33,6 +33,7 @@ export * from "./options.js";
 export * from "./log.js";
 export * as autoreload from "./autoreload.js";
 export { NodeFileSource } from "./static.js";
+export { NodeFallbackHandler, type NodeRequestListener } from "./fallback.js";
 export { closeWebSockets, openWebSocketCount, serveUpgrade } from "./websocket.js";
 export * from "./websocket-client.js";
 // The Node loadTranslations also reads a directory of CSV files; it overrides the core one.
