@@ -21,6 +21,7 @@ import {
   type BindOptions,
   type ServerSSLOptions,
 } from "./netutil.js";
+import { forkProcesses } from "./process.js";
 
 /** Options of {@link TCPServer}. */
 export interface TCPServerOptions {
@@ -43,23 +44,11 @@ export interface PeerAddress {
 }
 
 /**
- * Raised by `start(n)` for any `n` other than 1: running several processes needs the
- * process module (`forkProcesses`), which this server does not start on its own.
- *
- * @example
- * server.bind(8888);
- * server.start(4); // MultiProcessUnavailableError
- */
-export class MultiProcessUnavailableError extends Error {
-  override name = "MultiProcessUnavailableError";
-}
-
-/**
  * Raised when `start` is called a second time.
  *
  * @example
  * await server.start();
- * server.start(); // TCPServerStateError
+ * await server.start(); // TCPServerStateError
  */
 export class TCPServerStateError extends Error {
   override name = "TCPServerStateError";
@@ -170,28 +159,27 @@ export class TCPServer {
 
   /**
    * Binds what {@link TCPServer.bind} recorded and starts accepting; resolves once
-   * listening. Only one process is supported here: any `numProcesses` other than 1 throws
-   * {@link MultiProcessUnavailableError}.
+   * listening. With `numProcesses` other than 1 (0 or null: one per core) it forks first,
+   * as Tornado's: the primary supervises the children (restarting crashed ones, at most
+   * `maxRestarts` times) and its promise never settles; each child listens on the shared
+   * addresses and goes on.
    *
    * @example
    * server.bind(8888);
-   * await server.start(1);
+   * await server.start(0); // from here on, in each child
+   * @throws {TCPServerStateError} when called twice.
    */
-  start(numProcesses = 1): Promise<void> {
-    if (numProcesses !== 1) {
-      throw new MultiProcessUnavailableError(
-        `TCPServer.start(${numProcesses}) needs several processes, which the process module provides ` +
-          "(forkProcesses); call start(1), or fork first and then listen in each process",
-      );
-    }
+  async start(numProcesses: number | null = 1, maxRestarts?: number | null): Promise<void> {
     if (this.#started) throw new TCPServerStateError("TCPServer.start() was already called");
     this.#started = true;
+    // Several processes: the primary forks and supervises (and never gets past this line);
+    // each child goes on to listen on the recorded addresses, sharing them (node:cluster).
+    if (numProcesses !== 1) await forkProcesses(numProcesses, maxRestarts);
     const binds = this.#pendingBinds;
     this.#pendingBinds = [];
-    return (async () => {
-      for (const b of binds) await this.listen(b.port, b.address, b.options);
-    })();
+    for (const b of binds) await this.listen(b.port, b.address, b.options);
   }
+
 
   /**
    * Stops listening. Connections already handed to `handleStream` carry on. Calling it

@@ -179,6 +179,38 @@ class HelloHandler extends RequestHandler {
   }
 }
 
+describe("TCPServer.bind + start(n)", () => {
+  test("two children share the port, each serving a line protocol with its task id", async () => {
+    const [probe, port] = await bindUnusedPort();
+    await new Promise<void>((r) => probe.close(() => r()));
+    const run = runScript("tcp-fork.mjs", moduleUrl, { CYCLONE_PORT: String(port) });
+    const listening = await run.waitForCount(/^tcp-listening /, 2);
+    expect(listening.map((l) => Number(l.split(" ")[1])).sort()).toEqual([0, 1]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 20 && seen.size < 2; i++) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const sock = net.connect(port, "127.0.0.1");
+        let data = "";
+        sock.on("data", (c: Buffer) => {
+          data += c.toString();
+          if (data.endsWith("\n")) {
+            sock.end();
+            resolve(data.trim());
+          }
+        });
+        sock.on("error", reject);
+        sock.write(`ping ${i}\n`);
+      });
+      const [id, pid, ...rest] = answer.split(" ");
+      expect(rest.join(" ")).toBe(`ping ${i}`);
+      seen.add(`${id}:${pid}`);
+    }
+    expect(seen.size).toBe(2);
+    run.child.kill("SIGTERM");
+    expect((await run.exited).code).toBe(0);
+  });
+});
+
 describe("HTTPServer.bind + start(1), and addSockets, in this process", () => {
   const servers: HTTPServer[] = [];
   afterEach(async () => {
