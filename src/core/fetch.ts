@@ -79,10 +79,13 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
   #accepted: FetchWebSocketAccept | undefined;
   #subprotocol: string | null = null;
 
+  readonly #signal: AbortSignal | undefined;
+  #listening = false;
+
   constructor(isHead: boolean, signal: AbortSignal | undefined) {
     this.#isHead = isHead;
     this.response = new Promise((r) => (this.#resolve = r));
-    signal?.addEventListener("abort", () => this.#clientGone(), { once: true });
+    this.#signal = signal;
   }
 
   #clientGone(): void {
@@ -177,6 +180,12 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
 
   setCloseCallback(callback: (() => void) | null): void {
     this.#closeCallback = callback;
+    // The abort listener is added only for a handler that wants to know (most never do):
+    // on workerd, addEventListener on the request's signal is a costly native call.
+    if (callback === null || this.#listening || this.#signal === undefined) return;
+    this.#listening = true;
+    if (this.#signal.aborted) queueMicrotask(() => this.#clientGone());
+    else this.#signal.addEventListener("abort", () => this.#clientGone(), { once: true });
   }
 
   setMaxBodySize(bytes: number): void {
