@@ -25,6 +25,9 @@
 //   BENCH_WORKERS=a,b      only these Workers (cyclone, hono, plain; itty only when named)
 //   BENCH_ROUTES=hello     only these routes (hello, json)
 //   BENCH_SIZE=0           skip the bundle sizes
+//   BENCH_BASE_SRC=dir     also serve Cyclone built from another copy of src/ (e.g. a
+//                          checkout of main: `git worktree add /tmp/base main`, then
+//                          /tmp/base/src), as "cyclone-base", to measure a change A/B
 //   BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1   the cores to pin workerd and wrk to
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -67,9 +70,14 @@ function num(name, fallback) {
   return n;
 }
 
-function list(name, all) {
-  const v = env[name];
+if (env.BENCH_BASE_SRC) {
+  WORKERS.splice(1, 0, { name: "cyclone-base", label: "Cyclone, BENCH_BASE_SRC", entry: "cyclone.js", src: env.BENCH_BASE_SRC });
+}
+
+function list(name, all, value = env[name]) {
+  const v = value;
   if (v === undefined || v === "") return all.filter((x) => !x.optIn);
+  if (name === "BENCH_WORKERS" && env.BENCH_BASE_SRC && !v.includes("cyclone-base")) return list(name, all, `${v},cyclone-base`);
   const names = v.split(",").map((s) => s.trim());
   for (const n of names) if (!all.some((x) => x.name === n)) throw new RangeError(`${name}: unknown ${JSON.stringify(n)} (known: ${all.map((x) => x.name).join(", ")})`);
   return all.filter((x) => names.includes(x.name));
@@ -137,7 +145,8 @@ async function get(port, path) {
 /** Bundles and serves one Worker; resolves with `{ child, port, bytes }` once it answers. */
 async function startWorker(w, bin) {
   const file = `${w.name}.js`;
-  const { bytes } = await bundle(file, join(resultsDir, file));
+  const alias = w.src === undefined ? {} : { alias: { cyclone: join(w.src, "core/index.ts"), "cyclone/edge": join(w.src, "edge/index.ts") } };
+  const { bytes } = await bundle(w.entry ?? file, join(resultsDir, file), alias);
   const port = await freePort();
   const configFile = join(resultsDir, `${w.name}.capnp`);
   writeFileSync(configFile, capnpConfig(file, port));
@@ -232,6 +241,9 @@ async function main() {
       }
       console.log(`\n${route.name === "hello" ? "Hello world" : "JSON"} (${route.path}), medians of ${config.rounds} rounds:`);
       console.log(table(rows, ["l", "r", "r", "r", "r", "r", "r"]));
+      if (env.BENCH_BASE_SRC) {
+        verdicts.push(`Cyclone against BENCH_BASE_SRC, ${route.name}: ${ratio(med("cyclone", "rps") / med("cyclone-base", "rps"))} req/s, ${ratio(med("cyclone", "perCpu") / med("cyclone-base", "perCpu"))} req/CPU-s`);
+      }
       const c = med("cyclone", "rps");
       const h = med("hono", "rps");
       if (Number.isFinite(c) && Number.isFinite(h)) {
