@@ -17,14 +17,16 @@
 //   5. close, then echo with BENCH_WS_ECHO clients (closed loop, 40-byte text messages):
 //      messages/s, and messages per CPU-second of the server process (steadier on a
 //      shared machine).
-// Long-poll scenario, per server: warm-up, GC, RSS; N requests waiting; GC, RSS per
-// waiting request; one notify wakes them all: time until the last client has its answer.
+// Long-poll scenario, per server: warm-up, GC, RSS; N requests waiting (rate = N / time
+// until the server holds all of them); GC, RSS per waiting request; one notify wakes them
+// all: time from the POST until the last client has its answer.
 //
 // Uses the built files: run `npm run build` first. Settings (environment variables):
 //   BENCH_WS_N=15000        connections / waiting requests
 //   BENCH_WS_PROCS=3        client processes (N is split evenly)
-//   BENCH_WS_WINDOW=32      handshakes in flight per client process (Tornado's accept
-//                           backlog is 128: keep PROCS x WINDOW under it)
+//   BENCH_WS_WINDOW=32      handshakes in flight per client process; long polls are opened
+//                           in steps of PROCS x WINDOW (Tornado's accept backlog is 128:
+//                           keep PROCS x WINDOW under it)
 //   BENCH_WS_ROUNDS=3       broadcast rounds
 //   BENCH_WS_ECHO=100       echo clients;  BENCH_WS_ECHO_SECONDS=5 measured seconds
 //   BENCH_WS_SERVERS=cyclone,bare,tornado   which servers
@@ -190,14 +192,35 @@ async function control(port, path, method = "GET") {
 }
 
 /** Polls /count until `check` holds, at most `ms`; returns the last count. */
-async function waitCount(port, check, ms) {
+async function waitCount(port, check, ms, everyMs = 100) {
   const deadline = Date.now() + ms;
   let c = await control(port, "/count");
   while (!check(c) && Date.now() < deadline) {
-    await sleep(100);
+    await sleep(everyMs);
     c = await control(port, "/count");
   }
   return c;
+}
+
+/**
+ * Opens `total` long polls in steps of PROCS x WINDOW, each step only once the server holds
+ * the previous ones. A poll client cannot see when the server has taken its request (no
+ * answer comes), so without this the connects would overrun the accept backlog (128 in
+ * Tornado) and stall on SYN retransmits, measuring the kernel rather than the server.
+ */
+async function openPollsPaced(clients, port, total) {
+  const step = clients.length * WINDOW;
+  let opened = 0;
+  let failed = 0;
+  let count = { waiters: 0 };
+  for (let done = 0; done < total; done += step) {
+    const r = await openAll(clients, "poll", port, Math.min(step, total - done));
+    opened += r.opened;
+    failed += r.failed;
+    count = await waitCount(port, (c) => c.waiters >= opened, 30_000, 5);
+    if (count.waiters < opened) break;
+  }
+  return { opened, failed, count };
 }
 
 async function settledRss(pid, port) {
@@ -330,8 +353,8 @@ async function pollScenario(name, clients) {
     const before = await settledRss(pid, port);
 
     const start = wallNow();
-    const open = await openAll(clients, "poll", port, N);
-    const count = await waitCount(port, (c) => c.waiters >= open.opened, 60_000);
+    const open = await openPollsPaced(clients, port, N);
+    const count = open.count;
     const waitingMs = wallNow() - start;
     const after = await settledRss(pid, port);
 
