@@ -6,8 +6,34 @@
  */
 
 import type * as http from "node:http";
+import type { Socket } from "node:net";
 import * as zlib from "node:zlib";
-import { type Chunk, type HTTPConnection, type HTTPHeaders, RESPONSES, type ResponseStartLine } from "../core/index.js";
+import {
+  type Chunk,
+  type HTTPConnection,
+  type HTTPHeaders,
+  HTTPServerRequest,
+  RESPONSES,
+  type ResponseStartLine,
+} from "../core/index.js";
+
+/**
+ * The core's request for a `node:http` request: method, target, version, the client's
+ * address, and http/https from the socket. Shared by plain requests and upgrades.
+ */
+export function nodeServerRequest(req: http.IncomingMessage, headers: HTTPHeaders, connection: HTTPConnection): HTTPServerRequest {
+  const socket = req.socket as Socket & { encrypted?: boolean };
+  return new HTTPServerRequest({
+    method: req.method ?? "GET",
+    uri: req.url ?? "/",
+    version: `HTTP/${req.httpVersion}`,
+    headers,
+    remoteIp: socket.remoteAddress ?? "",
+    protocol: socket.encrypted ? "https" : "http",
+    host: headers.get("Host") ?? "127.0.0.1",
+    connection,
+  });
+}
 
 /** What the server tells each connection it serves. */
 export interface ServerState {

@@ -32,7 +32,7 @@ import { genLog } from "../core/log.js";
 import { addAcceptHandler, bindSockets, type BindOptions, DEFAULT_BACKLOG, loadSSLOptions, type ServerSSLOptions, sslOptionsToContext } from "./netutil.js";
 import { forkProcesses } from "./process.js";
 import { TCPServerStateError } from "./tcpserver.js";
-import { NodeConnection, refuse, type ServerState } from "./httpserver-connection.js";
+import { NodeConnection, nodeServerRequest, refuse, type ServerState } from "./httpserver-connection.js";
 import { closeWebSockets, serveUpgrade } from "./websocket.js";
 
 /** Options of {@link HTTPServer}, with Tornado's names and defaults. */
@@ -353,17 +353,7 @@ export class HTTPServer implements ListeningServer {
     }
     if (this.#noKeepAlive) res.shouldKeepAlive = false;
 
-    const socket = req.socket as Socket & { encrypted?: boolean };
-    const request = new HTTPServerRequest({
-      method: req.method ?? "GET",
-      uri: req.url ?? "/",
-      version: `HTTP/${req.httpVersion}`,
-      headers,
-      remoteIp: socket.remoteAddress ?? "",
-      protocol: socket.encrypted ? "https" : "http",
-      host: headers.get("Host") ?? "127.0.0.1",
-      connection: new NodeConnection(req, res, this.#state),
-    });
+    const request = nodeServerRequest(req, headers, new NodeConnection(req, res, this.#state));
     if (this.#xheaders) this.#applyXheaders(request);
 
     const delegate = this.application.startRequest(request);

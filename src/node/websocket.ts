@@ -31,6 +31,7 @@ import {
   type WebSocketUpgradable,
 } from "../core/websocket.js";
 import type { HTTPServer } from "./httpserver.js";
+import { nodeServerRequest } from "./httpserver-connection.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Seconds the peer has to answer our close frame before the socket is dropped (Tornado: 5). */
@@ -368,23 +369,13 @@ export function serveUpgrade(
   const raw = req.rawHeaders;
   const headers = new HTTPHeaders();
   for (let i = 0; i < raw.length; i += 2) headers.add(raw[i]!, raw[i + 1]!);
-  const net = socket as Socket & { encrypted?: boolean };
   // node:http does not parse the body of an upgrade request; refuse one rather than misread it.
   const cl = headers.getList("Content-Length");
   if (headers.has("Transfer-Encoding") || cl.length > 1 || (cl.length === 1 && cl[0] !== "0")) {
     writeRawResponse(socket, 400, "Bad Request", new HTTPHeaders(), "", true);
     return;
   }
-  const request = new HTTPServerRequest({
-    method: req.method ?? "GET",
-    uri: req.url ?? "/",
-    version: `HTTP/${req.httpVersion}`,
-    headers,
-    remoteIp: net.remoteAddress ?? "",
-    protocol: net.encrypted ? "https" : "http",
-    host: headers.get("Host") ?? "127.0.0.1",
-    connection: new UpgradeConnection(server, req, socket, head),
-  });
+  const request = nodeServerRequest(req, headers, new UpgradeConnection(server, req, socket, head));
   adjust?.(request);
   try {
     const p = server.application.startRequest(request).finish();
