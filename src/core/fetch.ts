@@ -79,13 +79,15 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
   #accepted: FetchWebSocketAccept | undefined;
   #subprotocol: string | null = null;
 
-  readonly #signal: AbortSignal | undefined;
+  // The request, for its signal: even reading `request.signal` costs a native call on
+  // workerd, so it is read only when a handler asks to hear of a vanished client.
+  readonly #request0: Request;
   #listening = false;
 
-  constructor(isHead: boolean, signal: AbortSignal | undefined) {
+  constructor(isHead: boolean, request: Request) {
     this.#isHead = isHead;
     this.response = new Promise((r) => (this.#resolve = r));
-    this.#signal = signal;
+    this.#request0 = request;
   }
 
   #clientGone(): void {
@@ -182,10 +184,12 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
     this.#closeCallback = callback;
     // The abort listener is added only for a handler that wants to know (most never do):
     // on workerd, addEventListener on the request's signal is a costly native call.
-    if (callback === null || this.#listening || this.#signal === undefined) return;
+    if (callback === null || this.#listening) return;
     this.#listening = true;
-    if (this.#signal.aborted) queueMicrotask(() => this.#clientGone());
-    else this.#signal.addEventListener("abort", () => this.#clientGone(), { once: true });
+    const signal = this.#request0.signal as AbortSignal | undefined;
+    if (signal === undefined) return;
+    if (signal.aborted) queueMicrotask(() => this.#clientGone());
+    else signal.addEventListener("abort", () => this.#clientGone(), { once: true });
   }
 
   setMaxBodySize(bytes: number): void {
@@ -273,9 +277,11 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | R
   return out;
 }
 
+// Read once: navigator.userAgent is a native getter on workerd, and the answer never changes.
+const onWorkers = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
+
 function isWorkersRuntime(): boolean {
-  const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
-  return nav?.userAgent === "Cloudflare-Workers";
+  return onWorkers;
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -296,9 +302,39 @@ function routeStateKey(delegate: HandlerDelegate, req: HTTPServerRequest): strin
   }
 }
 
+/**
+ * The parts of a request's URL the core needs. `Request.url` is already a serialized URL
+ * (parsed and normalized when the Request was made), so slicing it gives what `new URL`
+ * would, without a second parse, which on workerd is a native call.
+ */
+function splitUrl(href: string): { protocol: string; host: string; uri: string } {
+  const schemeEnd = href.indexOf("://");
+  if (schemeEnd <= 0) {
+    const u = new URL(href);
+    return { protocol: u.protocol.slice(0, -1), host: u.host, uri: u.pathname + u.search };
+  }
+  const authorityStart = schemeEnd + 3;
+  let pathStart = authorityStart;
+  while (pathStart < href.length) {
+    const c = href.charCodeAt(pathStart);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break; // "/", "?", "#"
+    pathStart++;
+  }
+  let authority = href.slice(authorityStart, pathStart);
+  const at = authority.lastIndexOf("@");
+  if (at !== -1) authority = authority.slice(at + 1);
+  let uri = href.slice(pathStart);
+  const hash = uri.indexOf("#");
+  if (hash !== -1) uri = uri.slice(0, hash);
+  // An empty query is no query, as URL.search has it.
+  if (uri.indexOf("?") === uri.length - 1) uri = uri.slice(0, -1);
+  if (uri === "" || uri.charCodeAt(0) !== 0x2f) uri = "/" + uri;
+  return { protocol: href.slice(0, schemeEnd), host: authority, uri };
+}
+
 /** Serves `request` with `app`. See `Application.fetch`. */
 export async function handleFetch(app: Application, request: Request, options: FetchHandlerOptions = {}): Promise<Response> {
-  const url = new URL(request.url);
+  const url = splitUrl(request.url);
   const headers = new HTTPHeaders();
   request.headers.forEach((v, k) => {
     if (k === "set-cookie") return;
@@ -307,14 +343,14 @@ export async function handleFetch(app: Application, request: Request, options: F
   // On Workers the platform sets CF-Connecting-IP itself, so a client cannot forge it.
   const remoteIp = options.remoteIp ?? (isWorkersRuntime() ? (request.headers.get("CF-Connecting-IP") ?? undefined) : undefined);
   const method = request.method;
-  const conn = new FetchConnection(method === "HEAD", request.signal);
+  const conn = new FetchConnection(method === "HEAD", request);
   const req = new HTTPServerRequest({
     method,
-    uri: url.pathname + url.search,
+    uri: url.uri,
     version: "HTTP/1.1",
     headers,
     ...(remoteIp !== undefined ? { remoteIp } : {}),
-    protocol: url.protocol.slice(0, -1),
+    protocol: url.protocol,
     host: request.headers.get("Host") ?? url.host,
     connection: conn,
   });
