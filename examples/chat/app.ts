@@ -97,6 +97,7 @@ class RoomHandler extends BaseHandler {
       room: r.name,
       messages: r.messages,
       cursor: r.messages[r.messages.length - 1]?.seq ?? 0,
+      epoch: r.epoch,
     });
   }
 }
@@ -128,11 +129,12 @@ class MessageUpdatesHandler extends BaseHandler {
     const r = room(this.roomName(name));
     await r.load(this.storage);
     const cursor = Number(this.getArgument("cursor", "0")) || 0;
-    let messages = r.since(cursor);
+    const epoch = this.getArgument("epoch", "");
+    let messages = r.since(cursor, epoch);
     // Wait in slices, so a client that left is noticed and its waiter released.
     for (let waited = 0; messages.length === 0 && waited < 25_000 && !this.#gone; waited += 5_000) {
       await r.condition.wait(5_000);
-      messages = r.since(cursor);
+      messages = r.since(cursor, epoch);
     }
     if (this.#gone) return;
     this.write({ messages: messages.map((m) => this.messageJson(m)) });
@@ -167,7 +169,7 @@ class RoomSocketHandler extends WebSocketHandler {
     this.join(`room:${name}`);
     // Catch up: everything after the last message this client saw.
     const cursor = Number(this.getArgument("cursor", "0")) || 0;
-    const missed = r.since(cursor);
+    const missed = r.since(cursor, this.getArgument("epoch", ""));
     if (missed.length) await this.writeMessage({ type: "history", messages: missed.map((m) => this.#json(m)) });
   }
 

@@ -8,6 +8,11 @@ import { Condition, type KeyStorage } from "cyclone";
 
 /** One chat message. */
 export interface ChatMessage {
+  /**
+   * The room's history this message belongs to. It changes only when the history is lost
+   * (a Node process restarted with memory storage): clients then start counting again.
+   */
+  epoch: string;
   /** Position in the room, from 1; clients ask for what came after the last they saw. */
   seq: number;
   id: string;
@@ -24,6 +29,8 @@ export class Room {
   readonly name: string;
   readonly condition = new Condition();
   messages: ChatMessage[] = [];
+  /** See {@link ChatMessage.epoch}; set by `load`. */
+  epoch = "";
   #loaded: Promise<void> | undefined;
 
   constructor(name: string) {
@@ -32,14 +39,20 @@ export class Room {
 
   /** Reads the history from storage once per process (or object) lifetime. */
   load(storage: KeyStorage): Promise<void> {
-    return (this.#loaded ??= storage.get<ChatMessage[]>("messages").then((m) => {
-      // Messages added before the load finished stay after the stored ones.
-      this.messages = [...(m ?? []), ...this.messages].slice(-HISTORY_SIZE);
-    }));
+    return (this.#loaded ??= (async () => {
+      const [stored, epoch] = await Promise.all([storage.get<ChatMessage[]>("messages"), storage.get<string>("epoch")]);
+      this.epoch = epoch ?? crypto.randomUUID().slice(0, 8);
+      if (epoch === undefined) await storage.put("epoch", this.epoch);
+      this.messages = (stored ?? []).slice(-HISTORY_SIZE);
+    })());
   }
 
-  /** The messages after `cursor` (a seq), oldest first. */
-  since(cursor: number): ChatMessage[] {
+  /**
+   * The messages a client that saw up to `cursor` of history `epoch` has missed: all of
+   * them when its epoch is not the room's (the history it knew is gone).
+   */
+  since(cursor: number, epoch?: string): ChatMessage[] {
+    if (epoch !== undefined && epoch !== "" && epoch !== this.epoch) return this.messages.slice();
     return this.messages.filter((m) => m.seq > cursor);
   }
 
@@ -47,7 +60,7 @@ export class Room {
   async add(storage: KeyStorage, from: string, body: string): Promise<ChatMessage> {
     await this.load(storage);
     const last = this.messages[this.messages.length - 1];
-    const message: ChatMessage = { seq: (last?.seq ?? 0) + 1, id: crypto.randomUUID(), from, body, time: Date.now() };
+    const message: ChatMessage = { epoch: this.epoch, seq: (last?.seq ?? 0) + 1, id: crypto.randomUUID(), from, body, time: Date.now() };
     this.messages.push(message);
     if (this.messages.length > HISTORY_SIZE) this.messages.splice(0, this.messages.length - HISTORY_SIZE);
     await storage.put("messages", this.messages);

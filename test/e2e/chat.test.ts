@@ -202,6 +202,43 @@ describe.skipIf(launch.skipReason !== undefined).each(hosts)("the chat in Chromi
     await expectInbox(bob, sent);
   });
 
+  test.runIf(slug === "node")("after a restart drops every connection, both pages reconnect and catch up", async () => {
+    await host.restart!();
+    // Posted while the pages may still be reconnecting: they must get it either way, by
+    // the catch-up on reconnect or live. (The new process starts with an empty history,
+    // a new epoch, so the pages count again from its first message.)
+    const posted = await bob.evaluate(async () => {
+      const xsrf = (document.querySelector("input[name=_xsrf]") as HTMLInputElement).value;
+      const room = document.getElementById("inbox")!.getAttribute("data-room")!;
+      const r = await fetch(`/room/${room}/message/new`, { method: "POST", body: new URLSearchParams({ body: "after the restart", _xsrf: xsrf }) });
+      return r.status;
+    });
+    expect(posted).toBe(200);
+    for (const page of [ann, bob]) {
+      await expect.poll(async () => (await inbox(page)).at(-1), { timeout: DELIVERY_MS, interval: 100 }).toBe("bob: after the restart");
+    }
+    await expectConnected(ann, "websocket");
+    await expectConnected(bob, "polling");
+    await say(ann, "and live again");
+    for (const page of [ann, bob]) {
+      await expect.poll(async () => (await inbox(page)).at(-1), { timeout: DELIVERY_MS, interval: 100 }).toBe("ann: and live again");
+    }
+    // What the pages showed before stays; nothing is shown twice.
+    const annNow = await inbox(ann);
+    expect(annNow.slice(0, sent.length)).toEqual(sent);
+    expect(annNow.slice(sent.length)).toEqual(["bob: after the restart", "ann: and live again"]);
+    await shot(ann, "6b-after-restart-ann");
+    // The new process's history holds only the new messages: later tests start from it,
+    // with both pages reloaded onto it.
+    sent.splice(0, sent.length, "bob: after the restart", "ann: and live again");
+    await ann.reload();
+    await bob.reload();
+    expect(await inbox(ann)).toEqual(sent);
+    expect(await inbox(bob)).toEqual(sent);
+    await expectConnected(ann, "websocket");
+    await expectConnected(bob, "polling");
+  });
+
   test("without JavaScript, the room's form posts a message and comes back to the room", async () => {
     const context = await launch.browser!.newContext({ baseURL: host.baseUrl, javaScriptEnabled: false });
     try {

@@ -21,6 +21,11 @@ export interface ChatHost {
   readonly baseUrl: string;
   readonly child: Child;
   stop(): Promise<void>;
+  /**
+   * Stops the server and starts a new one on the same address, dropping every connection
+   * as a deploy does (Node host only; its memory storage starts empty again).
+   */
+  restart?(): Promise<void>;
 }
 
 /**
@@ -34,20 +39,34 @@ export interface ChatHost {
 export async function startNodeChat(): Promise<ChatHost> {
   await run("npm", ["run", "build"], { timeout: 180_000 });
   const port = await freePort();
-  const child = startChild(process.execPath, [
-    "build/examples/chat/node.js",
-    `--port=${port}`,
-    "--address=127.0.0.1",
-    `--cookie_secret=${COOKIE_SECRET}`,
-  ]);
   const baseUrl = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilAnswers(`${baseUrl}/auth/login`, child, 30_000);
-  } catch (e) {
-    await child.stop();
-    throw e;
-  }
-  return { baseUrl, child, stop: () => child.stop() };
+  const launch = async (): Promise<Child> => {
+    const child = startChild(process.execPath, [
+      "build/examples/chat/node.js",
+      `--port=${port}`,
+      "--address=127.0.0.1",
+      `--cookie_secret=${COOKIE_SECRET}`,
+    ]);
+    try {
+      await waitUntilAnswers(`${baseUrl}/auth/login`, child, 30_000);
+    } catch (e) {
+      await child.stop();
+      throw e;
+    }
+    return child;
+  };
+  let child = await launch();
+  return {
+    baseUrl,
+    get child() {
+      return child;
+    },
+    stop: () => child.stop(),
+    async restart() {
+      await child.stop();
+      child = await launch();
+    },
+  };
 }
 
 /**

@@ -10,6 +10,9 @@
   var statusLine = document.getElementById("status");
   var room = inbox.getAttribute("data-room");
   var cursor = Number(inbox.getAttribute("data-cursor")) || 0;
+  // The room's history this page follows; it changes only if the server lost its history
+  // (a Node server restarted with memory storage), and then counting starts again.
+  var epoch = inbox.getAttribute("data-epoch") || "";
   var xsrf = composer.querySelector("input[name=_xsrf]").value;
   var forcePoll = /[?&]transport=poll\b/.test(location.search);
   var socket = null;
@@ -21,7 +24,11 @@
   }
 
   function show(message) {
-    if (message.seq <= cursor || document.getElementById("m" + message.seq)) return;
+    if (message.epoch !== epoch) {
+      epoch = message.epoch;
+      cursor = 0;
+    }
+    if (message.seq <= cursor || document.getElementById("m" + message.epoch + "-" + message.seq)) return;
     cursor = message.seq;
     var box = document.createElement("div");
     box.innerHTML = message.html;
@@ -41,7 +48,7 @@
   function connectSocket() {
     var opened = false;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/room/" + encodeURIComponent(room) + "/socket?cursor=" + cursor);
+    socket = new WebSocket(scheme + location.host + "/room/" + encodeURIComponent(room) + "/socket?cursor=" + cursor + "&epoch=" + encodeURIComponent(epoch));
     socket.onopen = function () {
       opened = true;
       retry = 0;
@@ -66,7 +73,7 @@
 
   function poll() {
     setStatus("connected (polling)");
-    var body = new URLSearchParams({ cursor: String(cursor), _xsrf: xsrf });
+    var body = new URLSearchParams({ cursor: String(cursor), epoch: epoch, _xsrf: xsrf });
     fetch("/room/" + encodeURIComponent(room) + "/message/updates", { method: "POST", body: body, credentials: "same-origin" })
       .then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
@@ -98,7 +105,7 @@
       .then(function (message) {
         // Only the next message in order: an older one may still be on its way (a slow
         // poll), and showing this one first would move the cursor past it and lose it.
-        if (message && message.seq === cursor + 1) show(message);
+        if (message && message.epoch === epoch && message.seq === cursor + 1) show(message);
       });
   });
 
