@@ -14,6 +14,7 @@ import {
 } from "../../src/core/index.js";
 import { makeMountApp } from "./mount-app.js";
 import { makeStatefulApp } from "./stateful-app.js";
+import { makeLifecycleApp } from "./sse-app.js";
 import { makeWebSocketApp } from "./ws-app.js";
 import { makeGzipApp, makeTemplateApp, makeWebApp, type TemplateSettings } from "./web-app.js";
 
@@ -349,6 +350,7 @@ export function makeBehaviourApp(templates: TemplateSettings = {}): Application 
       ["/gz/.*", makeGzipApp()],
       ["/t/.*", makeTemplateApp(templates)],
       ["/s/.*", makeStatefulApp()],
+      ["/lc/.*", makeLifecycleApp()],
       ["/ws/.*", makeWebSocketApp()],
       ["/m/.*", makeMountApp()],
       ["/first-match", HelloHandler],
