@@ -52,5 +52,5 @@ export async function bundle(entry, outfile, overrides = {}) {
 
 /** A path of the metafile relative to the repository, as the report prints it. */
 export function shortPath(p) {
-  return relative(root, join(root, p)).replace(/^node_modules\//, "");
+  return relative(root, join(process.cwd(), p)).replace(/^node_modules\//, "");
 }

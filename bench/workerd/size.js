@@ -1,7 +1,7 @@
 // The gzipped size of a Hello-world Worker bundle: Cyclone against Hono, itty-router and a
 // plain fetch Worker, all built by esbuild with the same settings (bundle.js: minified ESM,
 // what a wrangler build does). Then which modules make up Cyclone's bundle, with the
-// import chain that brings each one in from the Worker's entry (from esbuild's metafile).
+// kept modules that import each one (from esbuild's metafile).
 //
 //   node bench/workerd/size.js            the table and the module list
 //   node bench/workerd/size.js --json     the same as JSON (for bench/workerd/run.js)
@@ -18,12 +18,11 @@ export const HELLO_WORLDS = [
 ];
 
 /**
- * For every input of `metafile`'s single output: its bytes in the bundle, the kept modules
- * that import it, and an import chain from the entry, largest first. A barrel (a module of
- * re-exports only, 0 bytes in the output, such as src/core/index.ts) imports everything and
- * explains nothing, so chains go through modules with code of their own wherever one
- * imports the module; a module reached only through a barrel starts its own chain (the
- * entry uses it by name, or it is kept for a top-level side effect).
+ * For every input of `metafile`'s single output: its bytes in the bundle and the kept
+ * modules that import it, largest first. The import graph says who imports a module, not
+ * which of its exports are used: a barrel (src/core/index.ts re-exports everything and is
+ * 0 bytes in the output) is left out of the importers, since it explains nothing. The
+ * reasons themselves are in bench/README.md ("Workers (workerd)").
  */
 export function moduleChains(metafile) {
   const [output] = Object.values(metafile.outputs);
@@ -31,39 +30,16 @@ export function moduleChains(metafile) {
   const importers = new Map();
   for (const path of kept) {
     for (const imp of metafile.inputs[path]?.imports ?? []) {
-      if (imp.external || !kept.has(imp.path) || imp.path === path) continue;
+      if (imp.external || imp.path === path) continue;
       if (!importers.has(imp.path)) importers.set(imp.path, new Set());
       importers.get(imp.path).add(path);
     }
   }
-  // Breadth-first from the entry and the modules only barrels import, over code-to-code imports.
-  const via = new Map();
-  const queue = [];
-  for (const path of kept) {
-    if (path === output.entryPoint || !importers.has(path)) {
-      via.set(path, null);
-      queue.push(path);
-    }
-  }
-  while (queue.length > 0) {
-    const at = queue.shift();
-    for (const imp of metafile.inputs[at]?.imports ?? []) {
-      if (!kept.has(imp.path) || via.has(imp.path)) continue;
-      via.set(imp.path, at);
-      queue.push(imp.path);
-    }
-  }
-  const chain = (p) => {
-    const out = [];
-    for (let at = p; at !== null && at !== undefined && out.length < 20; at = via.get(at)) out.unshift(shortPath(at));
-    return out;
-  };
   return [...kept]
     .map((path) => ({
       path: shortPath(path),
       bytes: output.inputs[path].bytesInOutput,
       importedBy: [...(importers.get(path) ?? [])].map(shortPath).sort(),
-      chain: chain(path),
     }))
     .sort((a, b) => b.bytes - a.bytes);
 }
@@ -93,10 +69,9 @@ export function printSizes({ rows, modules }, detail = true) {
     ),
   );
   if (detail) {
-    console.log("\nCyclone's bundle by module (bytes of minified output; chain from the entry):");
+    console.log("\nCyclone's bundle by module (bytes of minified output  <- the kept modules importing it):");
     for (const m of modules) {
-      const chain = m.chain.length > 1 ? m.chain.join(" > ") : "(used by name through the re-exports, or kept for a top-level statement)";
-      console.log(`${String(m.bytes).padStart(7)}  ${m.path}\n         ${chain}`);
+      console.log(`${String(m.bytes).padStart(7)}  ${m.path}${m.importedBy.length ? `  <- ${m.importedBy.join(", ")}` : ""}`);
     }
   }
   const met = cyclone.gzipBytes <= hono.gzipBytes;
