@@ -424,7 +424,7 @@ export class HTTPServer implements ListeningServer {
           if (received > limit) {
             // Answer 413, then drop the connection: the rest of the body is not wanted.
             res.shouldKeepAlive = false;
-            res.once("finish", () => req.socket.destroy());
+            res.once("finish", () => req.socket?.destroy());
             delegate.abortBody(new HTTPError(413));
             return;
           }
