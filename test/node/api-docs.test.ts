@@ -3,7 +3,7 @@
  * the project's declarations, and on a small hand-written package whose every page is known.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -113,7 +113,8 @@ describe("the project's reference", () => {
       timeout: 60_000,
     }).catch((error: unknown) => error);
     summary = await generate(["--out", out, "--dist", join(work, "dist")]);
-    for (const name of ["README.md", "cyclone.md", "cyclone-node.md", "cyclone-edge.md", "cyclone-template.md"]) {
+    // Every page the generator wrote: one per entry point in package.json's exports.
+    for (const name of readdirSync(out).filter((f) => f.endsWith(".md"))) {
       pages.set(name, readFileSync(join(out, name), "utf8"));
     }
     model = JSON.parse(readFileSync(join(out, "api.json"), "utf8")) as ApiModel;
