@@ -37,6 +37,7 @@ import { fileURLToPath } from "node:url";
 import { fixed, int, median, ratio, table } from "./lib/format.js";
 import { tools } from "./lib/load.js";
 import { canPin, cpuSeconds, cpuTimes, onPath, pinned, startServer, stopServer, waitForIdle } from "./lib/procs.js";
+import { num } from "./lib/env.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -52,13 +53,6 @@ const SERVERS = [
   { name: "cyclone-noetag", label: "Cyclone, ETag off", optIn: true },
 ];
 
-function num(name, fallback) {
-  const v = env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 function cpuIndex(name, fallback) {
   const v = env[name];

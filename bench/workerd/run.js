@@ -42,6 +42,7 @@ import { tools } from "../lib/load.js";
 import { canPin, cpuSeconds, onPath, pinned, stopServer, waitForIdle } from "../lib/procs.js";
 import { bundle, root } from "./bundle.js";
 import { measureSizes, printSizes } from "./size.js";
+import { num } from "../lib/env.js";
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -64,13 +65,6 @@ const ROUTES = [
   { name: "json", path: "/json", check: (body, type) => JSON.parse(body).message === "Hello, world" && type.startsWith("application/json") },
 ];
 
-function num(name, fallback) {
-  const v = env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 if (env.BENCH_BASE_SRC) {
   WORKERS.splice(1, 0, { name: "cyclone-base", label: "Cyclone, BENCH_BASE_SRC", entry: "cyclone.js", src: env.BENCH_BASE_SRC });

@@ -38,18 +38,12 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { num } from "../lib/env.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const env = process.env;
 
-function num(name, fallback) {
-  const v = env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
-  return n;
-}
 const list = (name, fallback) => (env[name] ? env[name].split(",").map((s) => s.trim()) : fallback);
 
 const N = num("BENCH_WS_N", 15000);
