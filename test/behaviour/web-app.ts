@@ -29,6 +29,13 @@ class CookieHandler extends RequestHandler {
   }
 }
 
+class ClearAllHandler extends RequestHandler {
+  override get() {
+    this.clearAllCookies({ path: "/" });
+    this.write("cleared");
+  }
+}
+
 class BadCookieHandler extends RequestHandler {
   override get() {
     try {
@@ -215,6 +222,7 @@ export function makeWebApp(): Application {
     [
       ["/w/cookies", CookieHandler],
       ["/w/bad-cookie", BadCookieHandler],
+      ["/w/clear-all", ClearAllHandler],
       ["/w/signed", SignedHandler],
       ["/w/xsrf", XsrfHandler],
       ["/w/login", LoginHandler],

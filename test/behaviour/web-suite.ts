@@ -42,6 +42,17 @@ export function defineWebSuite(client: () => BehaviourClient): void {
       expect(new Date(gone.split("expires=")[1]!.split(";")[0]!).getTime()).toBeLessThan(Date.now());
     });
 
+    test("clearAllCookies expires every cookie the client sent", async () => {
+      const r = await get("/w/clear-all", { headers: { Cookie: "a=1; b=2; _xsrf=x" } });
+      expect(await r.text()).toBe("cleared");
+      const cleared = setCookies(r);
+      expect(cleared.map((c) => c.split("=")[0]).sort()).toEqual(["_xsrf", "a", "b"]);
+      for (const c of cleared) {
+        expect(c).toMatch(/^[\w]+=""; expires=[^;]+; Path=\/$/);
+        expect(new Date(c.split("expires=")[1]!.split(";")[0]!).getTime()).toBeLessThan(Date.now());
+      }
+    });
+
     test("a ; in a cookie attribute is refused, not sent", async () => {
       const r = await get("/w/bad-cookie");
       expect(await r.text()).toBe("refused: CookieError");
