@@ -22,15 +22,15 @@ export function onPath(name) {
 }
 
 /**
- * Starts `node <script>` (optionally pinned and with extra node flags) and resolves with
- * `{ child, port }` once it prints `READY <port>`; rejects if it exits or stays silent for
- * `timeoutMs`.
+ * Starts `command args` (pinned to `cpu` when given) and resolves with `{ child, port }`
+ * once it prints `READY <port>`; rejects if it exits or stays silent for `timeoutMs`.
+ * `label` names it in errors.
  */
-export function startServer(script, { cpu = null, nodeFlags = [], timeoutMs = 15000 } = {}) {
-  const [cmd, args] = pinned(cpu, process.execPath, [...nodeFlags, script]);
-  const child = spawn(cmd, args, {
+export function startCommand(command, args, { cpu = null, timeoutMs = 15000, label = command, env = process.env } = {}) {
+  const [cmd, cmdArgs] = pinned(cpu, command, args);
+  const child = spawn(cmd, cmdArgs, {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_ENV: "production" },
+    env: { ...env, NODE_ENV: "production" },
   });
   let stderr = "";
   child.stderr.on("data", (d) => {
@@ -38,13 +38,13 @@ export function startServer(script, { cpu = null, nodeFlags = [], timeoutMs = 15
   });
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => fail(new Error(`${script}: no READY line within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => fail(new Error(`${label}: no READY line within ${timeoutMs} ms`)), timeoutMs);
     const fail = (err) => {
       clearTimeout(timer);
       child.kill("SIGKILL");
       reject(new Error(`${err.message}${stderr ? `\n${stderr}` : ""}`));
     };
-    child.once("exit", (code) => fail(new Error(`${script} exited with ${code} before it was ready`)));
+    child.once("exit", (code) => fail(new Error(`${label} exited with ${code} before it was ready`)));
     child.stdout.on("data", (d) => {
       out += d;
       const m = /READY (\d+)/.exec(out);
@@ -57,6 +57,15 @@ export function startServer(script, { cpu = null, nodeFlags = [], timeoutMs = 15
       }
     });
   });
+}
+
+/**
+ * Starts `node <script>` (optionally pinned and with extra node flags) and resolves with
+ * `{ child, port }` once it prints `READY <port>`; rejects if it exits or stays silent for
+ * `timeoutMs`.
+ */
+export function startServer(script, { cpu = null, nodeFlags = [], timeoutMs = 15000 } = {}) {
+  return startCommand(process.execPath, [...nodeFlags, script], { cpu, timeoutMs, label: script });
 }
 
 /** Asks a server to exit (SIGTERM → process.exit, so profiles get written); waits up to 5 s. */

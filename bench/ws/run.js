@@ -39,6 +39,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { num } from "../lib/env.js";
+import { pinned, startCommand } from "../lib/procs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -68,10 +69,6 @@ const LABELS = {
 
 // ---------------------------------------------------------------- processes
 
-function pinned(cpu, command, args) {
-  return cpu === null ? [command, args] : ["taskset", ["-c", String(cpu), command, ...args]];
-}
-
 /** Starts a benchmark server; resolves with { child, port } once it prints READY <port>. */
 function startServer(name, scenario) {
   let command;
@@ -86,30 +83,7 @@ function startServer(name, scenario) {
     }
     [command, args] = [process.execPath, [...flags, join(here, "servers", `${name}.js`)]];
   }
-  const [cmd, cmdArgs] = pinned(SERVER_CPU, command, args);
-  const child = spawn(cmd, cmdArgs, { stdio: ["ignore", "pipe", "pipe"], env: { ...env, NODE_ENV: "production" } });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => fail(new Error(`${name}: no READY line within 15 s`)), 15_000);
-    const fail = (err) => {
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      reject(new Error(`${err.message}${stderr ? `\n${stderr}` : ""}`));
-    };
-    child.once("exit", (code) => fail(new Error(`${name} exited with ${code} before it was ready`)));
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /READY (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.removeAllListeners("exit");
-        child.stdout.resume();
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-  });
+  return startCommand(command, args, { cpu: SERVER_CPU, label: name, env });
 }
 
 function stopProcess(child) {

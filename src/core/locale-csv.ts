@@ -48,22 +48,34 @@ export function parseCsvRows(text: string): string[][] {
   // unquoted field, inside quotes, or just after a quote seen inside quotes.
   let state: "start" | "field" | "quoted" | "quoteInQuoted" = "start";
   let rowStarted = false;
+  // A comma ends the field; a newline ends the field and the row.
+  const endField = (): void => {
+    row.push(field);
+    field = "";
+    state = "start";
+  };
+  const endRow = (): void => {
+    endField();
+    rows.push(row);
+    row = [];
+    rowStarted = false;
+  };
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     switch (state) {
       case "start":
         if (c === "\n") {
-          if (rowStarted) row.push(field);
-          rows.push(row);
-          row = [];
-          field = "";
-          rowStarted = false;
+          // An empty line is an empty row (no fields), as Python's reader gives.
+          if (rowStarted) endRow();
+          else {
+            rows.push(row);
+            row = [];
+          }
         } else if (c === '"') {
           state = "quoted";
           rowStarted = true;
         } else if (c === ",") {
-          row.push(field);
-          field = "";
+          endField();
           rowStarted = true;
         } else {
           field += c;
@@ -72,20 +84,9 @@ export function parseCsvRows(text: string): string[][] {
         }
         break;
       case "field":
-        if (c === ",") {
-          row.push(field);
-          field = "";
-          state = "start";
-        } else if (c === "\n") {
-          row.push(field);
-          rows.push(row);
-          row = [];
-          field = "";
-          state = "start";
-          rowStarted = false;
-        } else {
-          field += c;
-        }
+        if (c === ",") endField();
+        else if (c === "\n") endRow();
+        else field += c;
         break;
       case "quoted":
         if (c === '"') state = "quoteInQuoted";
@@ -96,16 +97,9 @@ export function parseCsvRows(text: string): string[][] {
           field += '"';
           state = "quoted";
         } else if (c === ",") {
-          row.push(field);
-          field = "";
-          state = "start";
+          endField();
         } else if (c === "\n") {
-          row.push(field);
-          rows.push(row);
-          row = [];
-          field = "";
-          state = "start";
-          rowStarted = false;
+          endRow();
         } else {
           // The excel dialect is not strict: text after a closing quote joins the field.
           field += c;

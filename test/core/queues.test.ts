@@ -12,24 +12,7 @@ import {
   type QueueStore,
 } from "../../src/core/queues.js";
 
-/** Lets every queued callback and timer due now run. */
-const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Tracked<T> {
-  done: boolean;
-  value?: T;
-  error?: unknown;
-}
-
-/** Records how a promise settles, so a test can ask "done yet?" as Tornado's future.done(). */
-function track<T>(promise: Promise<T>): Tracked<T> {
-  const state: Tracked<T> = { done: false };
-  promise.then(
-    (value) => Object.assign(state, { done: true, value }),
-    (error: unknown) => Object.assign(state, { done: true, error }),
-  );
-  return state;
-}
+import { tick, track } from "./settle.js";
 
 describe("Queue basics", () => {
   it("describes its getters, putters and tasks in toString", () => {

@@ -7,26 +7,10 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 
-/** Rejects if `promise` has not settled within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what = "operation"): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
+// The same timing helpers as the TCP tests.
+import { sleep, within } from "./tcp-helpers.js";
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep, within };
 
 /** Values pushed by server-side handlers, taken in order by the test (bounded wait). */
 export class Signal<T> {
