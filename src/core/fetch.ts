@@ -214,35 +214,46 @@ function plainError(status: number, reason: string): Response {
   });
 }
 
+/** Raised by {@link limitedChunks} when a body passes its limit. */
+class BodyTooLargeError extends Error {}
+
+// The chunks of a body, at most `limit` bytes in all. Stopping early (a return from the
+// loop, or the limit) cancels the rest of the body.
+async function* limitedChunks(body: ReadableStream<Uint8Array>, limit: number): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let n = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      n += value.length;
+      if (n > limit) throw new BodyTooLargeError();
+      yield value;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+  }
+}
+
 // Feeds a streaming handler chunk by chunk, each awaited: the reader is not pulled faster
 // than the handler consumes.
 async function streamBody(request: Request, delegate: HandlerDelegate, hasBody: boolean, defaultLimit: number, conn: FetchConnection): Promise<void> {
   delegate.startStreaming();
   await delegate.prepared;
   if (delegate.handlerFinished) return;
-  const limit = conn.maxBodySize ?? defaultLimit;
   if (hasBody && request.body !== null) {
-    const reader = request.body.getReader();
-    let n = 0;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        n += value.length;
-        if (n > limit) {
-          await reader.cancel().catch(() => {});
-          delegate.abortBody(new HTTPError(413));
-          return;
-        }
-        const p = delegate.dataReceived(value);
+      for await (const chunk of limitedChunks(request.body, conn.maxBodySize ?? defaultLimit)) {
+        const p = delegate.dataReceived(chunk);
         if (p !== undefined) await p;
-        if (delegate.handlerFinished) {
-          await reader.cancel().catch(() => {});
-          return;
-        }
+        if (delegate.handlerFinished) return;
       }
-    } catch {
-      delegate.abortBody(new ClientDisconnectedError());
+    } catch (e) {
+      delegate.abortBody(e instanceof BodyTooLargeError ? new HTTPError(413) : new ClientDisconnectedError());
       return;
     }
   }
@@ -254,18 +265,16 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | R
   const declared = request.headers.get("Content-Length");
   if (declared !== null && Number(declared) > limit) return plainError(413, "Request Entity Too Large");
   if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
   let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > limit) {
-      await reader.cancel().catch(() => {});
-      return plainError(413, "Request Entity Too Large");
+  try {
+    for await (const chunk of limitedChunks(request.body, limit)) {
+      parts.push(chunk);
+      n += chunk.length;
     }
-    parts.push(value);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) return plainError(413, "Request Entity Too Large");
+    throw e;
   }
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(n);

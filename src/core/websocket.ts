@@ -98,6 +98,20 @@ type QueuedEvent =
   | { readonly kind: "close" };
 
 /**
+ * Checks the arguments of a WebSocket close as RFC 6455 requires: a code that may be sent
+ * (a reason alone means 1000) and a reason of at most 123 UTF-8 bytes. Returns the code.
+ * @throws {RangeError} for a code that may not be sent or a reason that is too long.
+ */
+export function checkCloseArguments(code: number | undefined, reason: string | undefined): number | undefined {
+  if (code === undefined && reason !== undefined) code = 1000;
+  if (code !== undefined && !isValidCloseCode(code)) throw new RangeError(`invalid WebSocket close code ${code}`);
+  if (reason !== undefined && encoder.encode(reason).length > 123) {
+    throw new RangeError("control frame payloads may not exceed 125 bytes");
+  }
+  return code;
+}
+
+/**
  * Base class for WebSocket handlers. Tornado's `WebSocketHandler`.
  *
  * Override `open`, `onMessage` and `onClose`; send with `writeMessage`. Every callback may
@@ -318,11 +332,7 @@ export class WebSocketHandler extends RequestHandler {
   close(code?: number, reason?: string): void {
     const transport = this.#transport;
     if (transport === undefined || this.#closing) return;
-    if (code === undefined && reason !== undefined) code = 1000;
-    if (code !== undefined && !isValidCloseCode(code)) throw new RangeError(`invalid WebSocket close code ${code}`);
-    if (reason !== undefined && encoder.encode(reason).length > 123) {
-      throw new RangeError("control frame payloads may not exceed 125 bytes");
-    }
+    code = checkCloseArguments(code, reason);
     this.#closing = true;
     this.#heartbeat?.stop();
     transport.close(code ?? null, reason ?? null);

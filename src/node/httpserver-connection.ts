@@ -35,6 +35,22 @@ export function nodeServerRequest(req: http.IncomingMessage, headers: HTTPHeader
   });
 }
 
+/**
+ * Settles when `stream` can take more (`drain`) or is gone (`close`): the back-pressure
+ * promise of every Node-side write.
+ */
+export function drainedOrClosed(stream: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
 /** What the server tells each connection it serves. */
 export interface ServerState {
   /** Set by `drain`: responses say `Connection: close`. */
@@ -147,15 +163,7 @@ export class NodeConnection implements HTTPConnection {
   #drained(): Promise<void> {
     const res = this.#res;
     if (!res.writableNeedDrain || res.destroyed) return RESOLVED;
-    return new Promise((resolve) => {
-      const done = () => {
-        res.off("drain", done);
-        res.off("close", done);
-        resolve();
-      };
-      res.on("drain", done);
-      res.on("close", done);
-    });
+    return drainedOrClosed(res);
   }
 
   finish(): void {

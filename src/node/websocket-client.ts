@@ -14,7 +14,7 @@ import { type RawData, WebSocket } from "ws";
 import { HTTPClientError, HTTPHeaders, HTTPTimeoutError } from "../core/index.js";
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
-  isValidCloseCode,
+  checkCloseArguments,
   type WebSocketCompressionOptions,
   WebSocketClosedError,
   WebSocketError,
@@ -182,11 +182,7 @@ export class WebSocketClientConnection {
    */
   close(code?: number, reason?: string): void {
     if (this.#closing || this.#closed) return;
-    if (code === undefined && reason !== undefined) code = 1000;
-    if (code !== undefined && !isValidCloseCode(code)) throw new RangeError(`invalid WebSocket close code ${code}`);
-    if (reason !== undefined && encoder.encode(reason).length > 123) {
-      throw new RangeError("control frame payloads may not exceed 125 bytes");
-    }
+    code = checkCloseArguments(code, reason);
     this.#closing = true;
     this.#heartbeat?.stop();
     this.#ws.close(code, reason);

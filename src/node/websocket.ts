@@ -31,7 +31,7 @@ import {
   type WebSocketUpgradable,
 } from "../core/websocket.js";
 import type { HTTPServer } from "./httpserver.js";
-import { nodeServerRequest } from "./httpserver-connection.js";
+import { drainedOrClosed, nodeServerRequest } from "./httpserver-connection.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Seconds the peer has to answer our close frame before the socket is dropped (Tornado: 5). */
@@ -197,16 +197,7 @@ class UpgradeConnection implements HTTPConnection, WebSocketUpgradable {
   }
 
   #drained(): Promise<void> {
-    const socket = this.#socket;
-    return new Promise((resolve) => {
-      const done = () => {
-        socket.off("drain", done);
-        socket.off("close", done);
-        resolve();
-      };
-      socket.on("drain", done);
-      socket.on("close", done);
-    });
+    return drainedOrClosed(this.#socket);
   }
 
   finish(): void {
@@ -318,15 +309,7 @@ class NodeWebSocketTransport implements WebSocketTransport {
     // waits for the socket to drain, as Tornado's write_message future does.
     const socket = this.#socket;
     if (!(socket as Duplex & { writableNeedDrain?: boolean }).writableNeedDrain) return RESOLVED;
-    return new Promise((resolve) => {
-      const done = () => {
-        socket.off("drain", done);
-        socket.off("close", done);
-        resolve();
-      };
-      socket.on("drain", done);
-      socket.on("close", done);
-    });
+    return drainedOrClosed(socket);
   }
 
   ping(data: Uint8Array): void {
