@@ -9,7 +9,7 @@
 
 import type { Application } from "./application.js";
 import { ClientDisconnectedError, Finish, HTTPError, MissingArgumentError } from "./errors.js";
-import { MalformedEscapeError, urlUnescapeBytes, xhtmlEscape } from "./escape.js";
+import { urlUnescapeBytes, xhtmlEscape } from "./escape.js";
 import { jsonEncode } from "./escape-json.js";
 import {
   type ArgumentMap,
@@ -1054,9 +1054,10 @@ export class RequestHandler<Env = unknown> {
         throw new HTTPError(405, null, { headers: { Allow: allowedMethods(ctor).join(", ") } });
       }
       if (stream === undefined) this.#parseBody();
-      this.pathArgs = pathArgs.map((a) => (a === undefined ? undefined : this.decodeArgument(unescapePath(a))));
+      // Application.startRequest already refused a path with a malformed escape (400).
+      this.pathArgs = pathArgs.map((a) => (a === undefined ? undefined : this.decodeArgument(urlUnescapeBytes(a, false))));
       const kw: Record<string, string> = {};
-      for (const k in pathKwargs) kw[k] = this.decodeArgument(unescapePath(pathKwargs[k]!), k);
+      for (const k in pathKwargs) kw[k] = this.decodeArgument(urlUnescapeBytes(pathKwargs[k]!, false), k);
       this.pathKwargs = kw;
       if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && this.settings["xsrfCookies"]) {
         this.checkXsrfCookie();
@@ -1179,15 +1180,6 @@ function formatLog(msg: string, args: unknown[]): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function unescapePath(s: string): Uint8Array {
-  try {
-    return urlUnescapeBytes(s, false, true);
-  } catch (e) {
-    if (e instanceof MalformedEscapeError) throw new HTTPError(400, "Malformed percent-encoding in path", { reason: "Malformed percent-encoding in path" });
-    throw e;
-  }
 }
 
 function checkHeaderName(name: string): string {
