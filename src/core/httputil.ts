@@ -1,14 +1,17 @@
 /**
  * HTTP utilities shared by both hosts — Tornado's `tornado.httputil`.
  *
- * `HTTPHeaders` (case-insensitive, multi-valued), `HTTPServerRequest` (one request as the
- * application sees it), the `HTTPConnection` interface each host implements, and the
- * parsing helpers for query strings, urlencoded bodies and cookies.
+ * `HTTPServerRequest` (one request as the application sees it), the `HTTPConnection`
+ * interface each host implements, and the parsing helpers for query strings, urlencoded
+ * bodies and cookies. `HTTPHeaders` lives in httputil-headers.ts and is exported from here.
  * @module
  */
 
 import { urlUnescapeBytes } from "./escape.js";
+import { HTTPHeaders } from "./httputil-headers.js";
 import type { KeyStorage } from "./stateful.js";
+
+export { HTTPHeaders, HTTPInputError, normalizeHeaderName } from "./httputil-headers.js";
 
 /** The standard reason phrase of each status code, as Python's `http.client.responses`. */
 export const RESPONSES: Readonly<Record<number, string>> = {
@@ -33,180 +36,6 @@ export const RESPONSES: Readonly<Record<number, string>> = {
   506: "Variant Also Negotiates", 507: "Insufficient Storage", 508: "Loop Detected",
   510: "Not Extended", 511: "Network Authentication Required",
 };
-
-const normalizedNames = new Map<string, string>();
-
-/**
- * Normalizes a header name to Tornado's canonical form: `content-type` → `Content-Type`.
- * Results are cached, since the same few names recur on every request.
- */
-export function normalizeHeaderName(name: string): string {
-  let n = normalizedNames.get(name);
-  if (n === undefined) {
-    n = name
-      .split("-")
-      .map((w) => (w.length ? w[0]!.toUpperCase() + w.slice(1).toLowerCase() : w))
-      .join("-");
-    if (normalizedNames.size < 1000) normalizedNames.set(name, n);
-  }
-  return n;
-}
-
-/**
- * A case-insensitive, multi-valued map of HTTP headers — Tornado's `HTTPHeaders`.
- *
- * `get` joins several values with a comma, `getList` returns them all; iteration yields
- * `[name, value]` for every value, in insertion order, with names in canonical form.
- *
- * @example
- * const h = new HTTPHeaders({ "content-type": "text/html" });
- * h.add("Set-Cookie", "A=B");
- * h.add("Set-Cookie", "C=D");
- * h.get("Content-Type");   // "text/html"
- * h.getList("set-cookie"); // ["A=B", "C=D"]
- */
-export class HTTPHeaders implements Iterable<[string, string]> {
-  // Keyed by lower-case name; each entry keeps the canonical name and all its values.
-  #map = new Map<string, { name: string; values: string[] }>();
-
-  constructor(init?: Record<string, string | string[]> | Iterable<readonly [string, string]>) {
-    if (init === undefined) return;
-    if (Symbol.iterator in init) {
-      for (const [k, v] of init as Iterable<readonly [string, string]>) this.add(k, v);
-    } else {
-      for (const [k, v] of Object.entries(init)) {
-        if (Array.isArray(v)) for (const x of v) this.add(k, x);
-        else this.add(k, v);
-      }
-    }
-  }
-
-  /**
-   * Parses a header block (`Name: value` lines separated by CRLF or LF), as Tornado's
-   * `HTTPHeaders.parse`. Continuation lines (obsolete line folding) are joined with a space.
-   * @throws {HTTPInputError} on a line without a colon.
-   */
-  static parse(text: string): HTTPHeaders {
-    const h = new HTTPHeaders();
-    let last: string | null = null;
-    for (const line of text.split(/\r?\n/)) {
-      if (line === "") continue;
-      if (line[0] === " " || line[0] === "\t") {
-        if (last === null) throw new HTTPInputError("first header line cannot start with whitespace");
-        const e = h.#map.get(last.toLowerCase())!;
-        e.values[e.values.length - 1] += " " + line.trim();
-        continue;
-      }
-      const colon = line.indexOf(":");
-      if (colon <= 0) throw new HTTPInputError(`no colon in header line: ${JSON.stringify(line)}`);
-      last = line.slice(0, colon);
-      h.add(last, line.slice(colon + 1).trim());
-    }
-    return h;
-  }
-
-  // Names are kept as first given and put in canonical form only on output: request
-  // headers are looked up far more often than they are listed.
-
-  /** Adds a value for `name`, keeping any values already there. */
-  add(name: string, value: string): void {
-    const key = name.toLowerCase();
-    const e = this.#map.get(key);
-    if (e) e.values.push(value);
-    else this.#map.set(key, { name, values: [value] });
-  }
-
-  /** Sets `name` to a single value, replacing any values it had. */
-  set(name: string, value: string): void {
-    const key = name.toLowerCase();
-    const e = this.#map.get(key);
-    if (e) e.values = [value];
-    else this.#map.set(key, { name, values: [value] });
-  }
-
-  /**
-   * @internal Sets a header whose lower-case key the caller already knows (the core's own
-   * default headers), skipping the case folding.
-   */
-  _setKnown(key: string, name: string, value: string): void {
-    this.#map.set(key, { name, values: [value] });
-  }
-
-  /** The values of `name` joined with `,`, or `undefined` (or `fallback`) when absent. */
-  get(name: string): string | undefined;
-  get<D>(name: string, fallback: D): string | D;
-  get<D>(name: string, fallback?: D): string | D | undefined {
-    const e = this.#map.get(name.toLowerCase());
-    if (!e) return fallback;
-    return e.values.length === 1 ? e.values[0] : e.values.join(",");
-  }
-
-  /** Every value of `name`, in order; an empty array when absent. Tornado's `get_list`. */
-  getList(name: string): string[] {
-    const e = this.#map.get(name.toLowerCase());
-    return e ? e.values.slice() : [];
-  }
-
-  /** Alias of {@link getList}, under the Web `Headers` name. */
-  getAll(name: string): string[] {
-    return this.getList(name);
-  }
-
-  has(name: string): boolean {
-    return this.#map.has(name.toLowerCase());
-  }
-
-  /** Removes every value of `name`. Returns whether it was present. */
-  delete(name: string): boolean {
-    return this.#map.delete(name.toLowerCase());
-  }
-
-  /** The number of distinct header names. */
-  get size(): number {
-    return this.#map.size;
-  }
-
-  /** Canonical header names, in insertion order. */
-  *keys(): IterableIterator<string> {
-    for (const e of this.#map.values()) yield normalizeHeaderName(e.name);
-  }
-
-  /** `[name, value]` for every value, in insertion order. Tornado's `get_all`. */
-  *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (const e of this.#map.values()) {
-      const name = normalizeHeaderName(e.name);
-      for (const v of e.values) yield [name, v];
-    }
-  }
-
-  /** Same as iterating the headers. */
-  getAllPairs(): Array<[string, string]> {
-    return [...this];
-  }
-
-  /** A copy of these headers. */
-  copy(): HTTPHeaders {
-    const h = new HTTPHeaders();
-    for (const [k, e] of this.#map) h.#map.set(k, { name: e.name, values: e.values.slice() });
-    return h;
-  }
-
-  /** Runs `fn` once per header name with the list of its values (hosts use this to write). */
-  forEachList(fn: (name: string, values: readonly string[]) => void): void {
-    for (const e of this.#map.values()) fn(normalizeHeaderName(e.name), e.values);
-  }
-
-  toString(): string {
-    let s = "";
-    for (const [k, v] of this) s += `${k}: ${v}\r\n`;
-    return s;
-  }
-}
-
-/** Bad input from the client: a malformed request line, header or body. Tornado's `HTTPInputError`. */
-export class HTTPInputError extends Error {
-  override name = "HTTPInputError";
-}
 
 /** The status line of a response. Tornado's `ResponseStartLine`. */
 export interface ResponseStartLine {

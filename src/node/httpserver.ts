@@ -342,23 +342,20 @@ export class HTTPServer implements ListeningServer {
 
   #onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const raw = req.rawHeaders;
-    const headers = new HTTPHeaders();
-    for (let i = 0; i < raw.length; i += 2) headers.add(raw[i]!, raw[i + 1]!);
-
-    // What llhttp lets through but RFC 9112 says a server must refuse.
-    const cl = headers.getList("Content-Length");
-    if (cl.length > 1 || (cl.length === 1 && (!/^\d+$/.test(cl[0]!) || headers.has("Transfer-Encoding")))) {
+    const length = bodyFraming(raw);
+    if (length === REFUSE) {
       refuse(res, 400);
       return;
     }
+    // Read in place from rawHeaders, copied only if a handler lists or changes them.
+    const headers = HTTPHeaders.fromRawHeaders(raw);
     if (this.#noKeepAlive) res.shouldKeepAlive = false;
 
     const request = nodeServerRequest(req, headers, new NodeConnection(req, res, this.#state));
     if (this.#xheaders) this.#applyXheaders(request);
 
     const delegate = this.application.startRequest(request);
-    const length = cl.length === 1 ? Number(cl[0]) : 0;
-    const hasBody = length > 0 || headers.has("Transfer-Encoding");
+    const hasBody = length > 0 || length === CHUNKED;
     // The server's own option wins; else the application that owns the route decides (a
     // nested app may be stricter), else the top application.
     const limit =
@@ -472,6 +469,34 @@ export class HTTPServer implements ListeningServer {
       if (proto === "http" || proto === "https") request.protocol = proto;
     }
   }
+}
+
+// What bodyFraming finds besides a Content-Length.
+const REFUSE = -2;
+const CHUNKED = -1;
+
+/**
+ * How a request's body is framed, from its raw headers in one pass: its Content-Length (0
+ * when it has none), CHUNKED for Transfer-Encoding without one, or REFUSE for what llhttp
+ * lets through but RFC 9112 says a server must refuse: several Content-Length fields, one
+ * that is not all digits, or one beside Transfer-Encoding.
+ */
+function bodyFraming(raw: readonly string[]): number {
+  let cl: string | undefined;
+  let te = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    // Only two names matter; their lengths (14 and 17) rule out nearly every other header.
+    if (name.length === 14 && name.toLowerCase() === "content-length") {
+      if (cl !== undefined) return REFUSE;
+      cl = raw[i + 1]!;
+    } else if (name.length === 17 && name.toLowerCase() === "transfer-encoding") {
+      te = true;
+    }
+  }
+  if (cl === undefined) return te ? CHUNKED : 0;
+  if (te || !/^\d+$/.test(cl)) return REFUSE;
+  return Number(cl);
 }
 
 /** The addresses `bind(port, address)` listens on; `undefined` is every interface. */
