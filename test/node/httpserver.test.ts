@@ -231,3 +231,101 @@ describe("Application.listen", () => {
     await r.text();
   });
 });
+
+describe("request headers as a handler sees them", () => {
+  /** Sends `data` on a fresh connection and resolves with all the server sent until it closed. */
+  function send(base: string, data: string): Promise<string> {
+    return new Promise((resolve) => {
+      const sock = net.connect(Number(new URL(base).port), "127.0.0.1");
+      let text = "";
+      const guard = setTimeout(() => sock.destroy(), 5000);
+      sock.on("data", (c: Buffer) => (text += c.toString("latin1")));
+      sock.on("connect", () => sock.write(data));
+      sock.on("error", () => {});
+      sock.on("close", () => {
+        clearTimeout(guard);
+        resolve(text);
+      });
+    });
+  }
+  const bodyOf = (response: string): unknown => JSON.parse(response.slice(response.indexOf("\r\n\r\n") + 4));
+
+  class ShowHeaders extends RequestHandler {
+    override get() {
+      const h = this.request.headers;
+      this.write({
+        accept: h.get("ACCEPT") ?? null,
+        acceptList: h.getList("accept"),
+        hasEmpty: h.has("x-empty"),
+        empty: h.get("X-Empty") ?? null,
+        missing: h.get("X-Missing", "fallback"),
+        host: this.request.host,
+        pairs: [...h],
+      });
+    }
+  }
+
+  class Rewrite extends RequestHandler {
+    override get() {
+      const h = this.request.headers;
+      const before = h.get("Accept");
+      h.add("accept", "image/png");
+      h.set("X-Empty", "filled");
+      h.delete("User-Agent");
+      this.write({ before, after: h.getList("Accept"), empty: h.get("x-empty"), agent: h.has("User-Agent"), size: h.size });
+    }
+  }
+
+  class Body extends RequestHandler {
+    override post() {
+      this.write(new TextDecoder().decode(this.request.body));
+    }
+  }
+
+  const REQUEST =
+    "GET / HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: raw\r\naccept: text/html\r\nACCEPT: */*\r\n" +
+    "X-Empty: \r\nConnection: close\r\n\r\n";
+
+  test("repeated fields: get joins them with a comma in the order sent, getList keeps each", async () => {
+    const base = await start(new Application([["/", ShowHeaders]]));
+    expect(bodyOf(await send(base, REQUEST))).toMatchObject({
+      accept: "text/html,*/*",
+      acceptList: ["text/html", "*/*"],
+      hasEmpty: true,
+      empty: "",
+      missing: "fallback",
+      host: "example.com:8080",
+    });
+  });
+
+  test("iteration gives every field in the order sent, names in Tornado's form", async () => {
+    const base = await start(new Application([["/", ShowHeaders]]));
+    expect((bodyOf(await send(base, REQUEST)) as { pairs: unknown }).pairs).toEqual([
+      ["Host", "example.com:8080"],
+      ["User-Agent", "raw"],
+      ["Accept", "text/html"],
+      ["Accept", "*/*"],
+      ["X-Empty", ""],
+      ["Connection", "close"],
+    ]);
+  });
+
+  test("a handler may change them after reading them", async () => {
+    const base = await start(new Application([["/", Rewrite]]));
+    expect(bodyOf(await send(base, REQUEST))).toEqual({
+      before: "text/html,*/*",
+      after: ["text/html", "*/*", "image/png"],
+      empty: "filled",
+      agent: false,
+      size: 4,
+    });
+  });
+
+  test("Content-Length and Transfer-Encoding frame the body whatever their case", async () => {
+    const base = await start(new Application([["/", Body]]));
+    const lower = await send(base, "POST / HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\nConnection: close\r\n\r\nhello");
+    expect(lower).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nhello$/);
+    const chunked = await send(base, "POST / HTTP/1.1\r\nHost: x\r\nTRANSFER-ENCODING: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    expect(chunked).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nabc$/);
+  });
+});
