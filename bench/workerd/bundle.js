@@ -23,6 +23,7 @@ export const BUILD_OPTIONS = {
   alias: {
     cyclone: join(root, "src/core/index.ts"),
     "cyclone/edge": join(root, "src/edge/index.ts"),
+    "cyclone/edge/tiny": join(root, "src/edge/tiny.ts"),
   },
 };
 

@@ -12,6 +12,7 @@ import { bundle, shortPath } from "./bundle.js";
 
 export const HELLO_WORLDS = [
   { name: "cyclone", label: "Cyclone (cyclone/edge, toWorker)" },
+  { name: "cyclone-tiny", label: "Cyclone (cyclone/edge/tiny, toWorker)" },
   { name: "hono", label: "Hono (hono)" },
   { name: "itty", label: "itty-router (AutoRouter)" },
   { name: "plain", label: "plain fetch Worker" },
@@ -51,7 +52,7 @@ export async function measureSizes() {
   for (const w of HELLO_WORLDS) {
     const r = await bundle(`hello/${w.name}.js`);
     rows.push({ name: w.name, label: w.label, bytes: r.bytes, gzipBytes: r.gzipBytes });
-    if (w.name === "cyclone") modules = moduleChains(r.metafile);
+    if (w.name === "cyclone-tiny") modules = moduleChains(r.metafile);
   }
   return { rows, modules };
 }

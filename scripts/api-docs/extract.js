@@ -7,7 +7,7 @@
  * signature is sliced from the .d.ts itself, so it reads as the user's editor shows it.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, relative, sep } from "node:path";
 import { API, SymbolFlags } from "typescript/unstable/sync";
 import { NodeFlags, SyntaxKind } from "typescript/unstable/ast";
@@ -49,13 +49,33 @@ function entryPoints(pkg, root, distDir) {
   for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
     const types = typeof target === "object" && target !== null ? target.types : undefined;
     if (typeof types !== "string") continue;
-    const name = subpath === "." ? pkg.name : `${pkg.name}/${subpath.replace(/^\.\//, "")}`;
-    // package.json names the files under ./dist; --dist may point at another build of them.
-    const file = types.startsWith("./dist/") ? `${distDir}/${types.slice("./dist/".length)}` : `${root}/${types}`;
-    result.push({ name, subpath, types: types.replace(/^\.\//, ""), file });
+    // A pattern (`./features/*`) stands for every module its folder holds.
+    const stars = subpath.includes("*") ? patternMatches(types, root, distDir) : [""];
+    for (const star of stars) {
+      const sub = subpath.replace("*", star);
+      const typesFile = types.replace("*", star);
+      const name = sub === "." ? pkg.name : `${pkg.name}/${sub.replace(/^\.\//, "")}`;
+      // package.json names the files under ./dist; --dist may point at another build of them.
+      const file = typesFile.startsWith("./dist/") ? `${distDir}/${typesFile.slice("./dist/".length)}` : `${root}/${typesFile}`;
+      result.push({ name, subpath: sub, types: typesFile.replace(/^\.\//, ""), file });
+    }
   }
   result.sort((a, b) => (a.subpath === ".") === (b.subpath === ".") ? 0 : a.subpath === "." ? -1 : 1);
   return result;
+}
+
+/** What `*` stands for in an exports pattern such as `./dist/core/features/*.d.ts`: one per file. */
+function patternMatches(types, root, distDir) {
+  const path = types.startsWith("./dist/") ? `${distDir}/${types.slice("./dist/".length)}` : `${root}/${types}`;
+  const star = path.indexOf("*");
+  const dir = path.slice(0, path.lastIndexOf("/", star));
+  const prefix = path.slice(dir.length + 1, star);
+  const suffix = path.slice(star + 1);
+  if (!existsSync(dir)) throw new ApiDocsError(`${relative(root, dir)} does not exist: run \`npm run build\` first`);
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith(suffix) && f.length > prefix.length + suffix.length)
+    .map((f) => f.slice(prefix.length, f.length - suffix.length))
+    .sort();
 }
 
 function extractEntry(snapshot, entry, root, distDir) {

@@ -21,8 +21,8 @@ import {
   type RuleSpec,
 } from "./routing.js";
 import type { StreamingHandlerClass } from "./decorators.js";
-import { gzipTransform } from "./gzip.js";
-import { StaticFileHandler, type StaticFileSource, staticHandlerRules, staticUrl } from "./static.js";
+import { feature, hasFeature } from "./features.js";
+import type { StaticFileSource } from "./static.js";
 import { type KeyStorage, MemoryKeyStorage } from "./stateful.js";
 import { ErrorHandler, type OutputTransform, RequestHandler } from "./web.js";
 
@@ -175,7 +175,7 @@ export class HandlerDelegate {
   finish(): Promise<void> | void {
     const settings = (this.route.owner as Application).settings;
     // With the static hash cache off (debug), pages see fresh ?v= versions every time.
-    if (settings.staticHashCache === false) (settings.staticHandlerClass ?? StaticFileHandler).reset();
+    if (settings.staticHashCache === false && hasFeature("static")) feature("static", "staticHashCache").resetHashes(settings);
     if (this.#bodyDone !== undefined) {
       this.#bodyDone.resolve();
       return;
@@ -271,9 +271,9 @@ export class Application implements Router, RouteOwner {
       s.serveTraceback ??= true;
     }
     this.settings = s;
-    if (s.compressResponse || s["gzip"]) this.transforms.push(gzipTransform);
+    if (s.compressResponse || s["gzip"]) this.transforms.push(feature("gzip", "The compressResponse setting").transform);
     // As Tornado: with staticPath, the static rules (and robots.txt, favicon.ico) come first.
-    if (s.staticPath !== undefined) handlers = [...staticHandlerRules(s), ...handlers];
+    if (s.staticPath !== undefined) handlers = [...feature("static", "The staticPath setting").rules(s), ...handlers];
     this.wildcardRouter = new ReversibleRuleRouter(handlers);
     this.defaultRouter = new ReversibleRuleRouter([new Rule(new AnyMatches(), this.wildcardRouter)]);
   }
@@ -421,7 +421,7 @@ export class Application implements Router, RouteOwner {
    * Uses the `staticHandlerClass` setting's `makeStaticUrl`.
    */
   makeStaticUrl(path: string, includeVersion = true): string {
-    return staticUrl(this.settings, path, { includeVersion });
+    return feature("static", "makeStaticUrl()").url(this.settings, path, includeVersion);
   }
 
   /**

@@ -5,130 +5,16 @@
  * that runs unchanged on Node and on Cloudflare Workers. It uses Web-standard globals only
  * and imports nothing host-specific. The hosts add sockets (`cyclone/node`) or the Workers
  * runtime (`cyclone/edge`).
+ *
+ * Importing it installs every optional feature (features.ts); `cyclone/tiny` is the same
+ * API with none installed.
  * @module
  */
+import "./features/gzip.js";
+import "./features/locale.js";
+import "./features/multipart.js";
+import "./features/signing.js";
+import "./features/static.js";
+import "./features/templates.js";
 
-export {
-  Application,
-  type ApplicationSettings,
-  DEFAULT_LIMITS,
-  HandlerDelegate,
-  type HandlerClass,
-  type ListeningServer,
-  type ListenOptions,
-  type OutputTransformFactory,
-  registerListenHost,
-} from "./application.js";
-export { ClientDisconnectedError, Finish, HTTPError, type HTTPErrorOptions, MissingArgumentError } from "./errors.js";
-export { CookieError, type CookieOptions, cookieQuote, formatSetCookie } from "./cookies.js";
-export { addslash, authenticated, removeslash, streamRequestBody, type StreamingHandlerClass } from "./decorators.js";
-export * from "./signing.js";
-export * from "./escape.js";
-export { type FetchHandlerOptions } from "./fetch.js";
-export {
-  type ArgumentMap,
-  type Chunk,
-  cookieUnquote,
-  currentHttpDate,
-  formatTimestamp,
-  type HTTPConnection,
-  type HTTPFile,
-  HTTPHeaders,
-  HTTPInputError,
-  HTTPServerRequest,
-  type HTTPServerRequestInit,
-  normalizeHeaderName,
-  parseCookie,
-  parseQsBytes,
-  RESPONSES,
-  type ResponseStartLine,
-  splitHostAndPort,
-} from "./httputil.js";
-export {
-  accessLog,
-  appLog,
-  formatMessage,
-  genLog,
-  getLogger,
-  type LogHandler,
-  Logger,
-  LogLevel,
-  type LogLevelName,
-  type LogRecord,
-} from "./log.js";
-export {
-  AnyMatches,
-  DefaultHostMatches,
-  HostMatches,
-  type InitArgs,
-  type Matcher,
-  type MatchResult,
-  PathMatches,
-  type ReversibleRouter,
-  ReversibleRuleRouter,
-  type RouteMatch,
-  RoutePatternError,
-  type Router,
-  Rule,
-  RuleRouter,
-  type RuleSpec,
-  type RuleTarget,
-  translatePattern,
-  url,
-  URLSpec,
-} from "./routing.js";
-export { VERSION } from "./version.js";
-export {
-  allowedMethods,
-  type EtagHasher,
-  setEtagHasher,
-  type ErrorInfo,
-  ErrorHandler,
-  type GetSignedCookieOptions,
-  type SignedCookieOptions,
-  type HeaderValue,
-  type OutputTransform,
-  RedirectHandler,
-  RequestHandler,
-  type WriteChunk,
-} from "./web.js";
-export * from "./locale.js";
-export * from "./locks.js";
-export * from "./queues.js";
-export * from "./httpclient.js";
-export { type HTTPTransport, type HTTPTransportCapabilities, type TransportRequest, type TransportResponse, fetchTransport } from "./httpclient-transport.js";
-export * from "./template/index.js";
-export {
-  BUILTIN_UI_MODULES,
-  insertModuleAssets,
-  registerTemplateLoaderFactory,
-  type TemplateLoader,
-  TemplateModule,
-  type TemplateResources,
-  type UIMethod,
-  UIModule,
-  type UIModuleClass,
-} from "./uimodule.js";
-export { GZIP_MIN_LENGTH, GZipContentEncoding, gzipTransform, isCompressibleType } from "./gzip.js";
-export {
-  type KeyStorage,
-  type KeyStorageListOptions,
-  MemoryKeyStorage,
-  stateful,
-  type StatefulHandlerClass,
-  type StateKeyFunction,
-  stateKeyOf,
-} from "./stateful.js";
-export * from "./static.js";
-export {
-  DEFAULT_MULTIPART_LIMITS,
-  MultipartError,
-  type MultipartErrorCode,
-  type MultipartOptions,
-  parseBodyArguments,
-  parseHeaderParams,
-  parseMultipartFormData,
-} from "./multipart.js";
-export * from "./websocket.js";
-export * from "./sse.js";
-export { type FetchApp, type FetchFunction, FallbackError, FallbackHandler } from "./fallback.js";
+export * from "./tiny.js";

@@ -16,10 +16,12 @@
  * @module
  */
 
-import { type ArgumentMap, type HTTPFile, HTTPHeaders, HTTPInputError, parseQsBytes } from "./httputil.js";
+import { MultipartError, parseUrlencodedBody, refuseContentEncoding } from "./form-body.js";
+import { type ArgumentMap, type HTTPFile, HTTPHeaders, HTTPInputError } from "./httputil.js";
 import { parseHeaderParams } from "./multipart-params.js";
 
 export { parseHeaderParams } from "./multipart-params.js";
+export { MultipartError, type MultipartErrorCode } from "./form-body.js";
 
 /** Limits on a `multipart/form-data` body. */
 export interface MultipartOptions {
@@ -35,53 +37,6 @@ export const DEFAULT_MULTIPART_LIMITS: Readonly<Required<MultipartOptions>> = Ob
   maxPartHeaderSize: 10 * 1024,
 });
 
-/** What is wrong with a form body, as {@link MultipartError.code}. */
-export type MultipartErrorCode =
-  /** `Content-Encoding` on a form body: Tornado does not decode it, so it refuses it. */
-  | "CONTENT_ENCODING"
-  /** A content type that only starts with `multipart/form-data` (`multipart/form-dataxyz`). */
-  | "BAD_CONTENT_TYPE"
-  /** No, an empty, or an over-long (more than 200 bytes) `boundary=` parameter. */
-  | "NO_BOUNDARY"
-  /** The closing `--boundary--` is missing: the body is truncated or not multipart. */
-  | "NO_FINAL_BOUNDARY"
-  /** More parts than `maxParts`. */
-  | "TOO_MANY_PARTS"
-  /** A part without the blank line that ends its headers. */
-  | "NO_HEADERS"
-  /** A part whose headers exceed `maxPartHeaderSize`. */
-  | "HEADER_TOO_LARGE"
-  /** Part headers that are not UTF-8 or not well-formed `Name: value` lines. */
-  | "BAD_HEADERS"
-  /** A part without a `Content-Disposition` header. */
-  | "NO_DISPOSITION"
-  /** A `Content-Disposition` other than `form-data`. */
-  | "NOT_FORM_DATA"
-  /** A part's content not followed by CRLF before the next boundary. */
-  | "TRUNCATED_PART"
-  /** A part without a (non-empty) `name` parameter. */
-  | "NO_NAME";
-
-/**
- * A malformed form body. An `HTTPInputError`, so a request whose body fails to parse gets
- * a 400; `code` tells the cases apart and the message says which part is at fault.
- *
- * @example
- * try {
- *   parseBodyArguments(contentType, body, args, files);
- * } catch (e) {
- *   if (e instanceof MultipartError && e.code === "TOO_MANY_PARTS") throw new HTTPError(413);
- *   throw e;
- * }
- */
-export class MultipartError extends HTTPInputError {
-  override name = "MultipartError";
-  readonly code: MultipartErrorCode;
-  constructor(code: MultipartErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
 
 const encoder = new TextEncoder();
 const MAX_BOUNDARY_LENGTH = 200;
@@ -191,53 +146,39 @@ export function parseBodyArguments(
 ): void {
   if (contentType.startsWith("application/x-www-form-urlencoded")) {
     refuseContentEncoding(headers);
-    parseQsBytes(bytesToQuery(body), args);
+    parseUrlencodedBody(body, args);
   } else if (contentType.startsWith("multipart/form-data")) {
     refuseContentEncoding(headers);
-    const fields = contentType.split(";");
-    if (fields[0]!.trim() !== "multipart/form-data") {
-      throw new MultipartError("BAD_CONTENT_TYPE", `Invalid multipart/form-data: invalid content type ${JSON.stringify(contentType)}`);
-    }
-    for (const field of fields) {
-      const f = field.trim();
-      const eq = f.indexOf("=");
-      if (eq !== -1 && f.slice(0, eq) === "boundary" && eq + 1 < f.length) {
-        parseMultipartFormData(f.slice(eq + 1), body, args, files, options);
-        return;
-      }
-    }
-    throw new MultipartError("NO_BOUNDARY", "Invalid multipart/form-data: multipart boundary not found");
+    parseMultipartBody(contentType, body, args, files, options);
   }
-}
-
-function refuseContentEncoding(headers: HTTPHeaders | undefined): void {
-  const enc = headers?.get("Content-Encoding");
-  if (enc !== undefined) throw new MultipartError("CONTENT_ENCODING", `Unsupported Content-Encoding: ${enc}`);
 }
 
 /**
- * The body as query-string text that `parseQsBytes` turns back into the same bytes: ASCII
- * as is, other bytes percent-escaped, so raw non-UTF-8 bytes survive byte for byte.
+ * Parses a body whose content type starts with `multipart/form-data`: finds the boundary
+ * in `contentType` and hands over to {@link parseMultipartFormData}. Unlike
+ * {@link parseBodyArguments}, it does not look at `Content-Encoding`.
+ * @throws {MultipartError} for a bad content type, a missing boundary or a malformed body.
  */
-function bytesToQuery(body: Uint8Array): string {
-  let s = "";
-  let runStart = 0;
-  for (let i = 0; i < body.length; i++) {
-    const b = body[i]!;
-    if (b < 0x80) continue;
-    s += asciiText(body, runStart, i) + "%" + (b < 0x10 ? "0" : "") + b.toString(16);
-    runStart = i + 1;
+export function parseMultipartBody(
+  contentType: string,
+  body: Uint8Array,
+  args: ArgumentMap,
+  files: Record<string, HTTPFile[]>,
+  options: MultipartOptions = {},
+): void {
+  const fields = contentType.split(";");
+  if (fields[0]!.trim() !== "multipart/form-data") {
+    throw new MultipartError("BAD_CONTENT_TYPE", `Invalid multipart/form-data: invalid content type ${JSON.stringify(contentType)}`);
   }
-  return s + asciiText(body, runStart, body.length);
-}
-
-function asciiText(b: Uint8Array, start: number, end: number): string {
-  let s = "";
-  // fromCharCode.apply is much faster than one call per byte; chunks keep the stack small.
-  for (let i = start; i < end; i += 8192) {
-    s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
+  for (const field of fields) {
+    const f = field.trim();
+    const eq = f.indexOf("=");
+    if (eq !== -1 && f.slice(0, eq) === "boundary" && eq + 1 < f.length) {
+      parseMultipartFormData(f.slice(eq + 1), body, args, files, options);
+      return;
+    }
   }
-  return s;
+  throw new MultipartError("NO_BOUNDARY", "Invalid multipart/form-data: multipart boundary not found");
 }
 
 interface ParsedPart {

@@ -9,7 +9,7 @@
 
 import type { Application } from "./application.js";
 import { ClientDisconnectedError, Finish, HTTPError, MissingArgumentError } from "./errors.js";
-import { urlUnescapeBytes, xhtmlEscape } from "./escape.js";
+import { urlUnescapeBytes } from "./escape.js";
 import { jsonEncode } from "./escape-json.js";
 import {
   type ArgumentMap,
@@ -25,28 +25,11 @@ import {
 } from "./httputil.js";
 import { appLog, genLog } from "./log.js";
 import { type CookieOptions, formatSetCookie } from "./cookies.js";
-import { Locale, parseAcceptLanguage } from "./locale.js";
-import { parseBodyArguments } from "./multipart.js";
+import type { Locale } from "./locale.js";
+import { feature, hasFeature } from "./features.js";
+import { parseUrlencodedBody, refuseContentEncoding } from "./form-body.js";
 import { type KeyStorage, stateKeyOf } from "./stateful.js";
-import {
-  BUILTIN_UI_MODULES,
-  insertModuleAssets,
-  type TemplateLoader,
-  templateLoaderFactory,
-  type UIMethod,
-  type UIModule,
-  type UIModuleClass,
-} from "./uimodule.js";
-import {
-  type CookieSecret,
-  createSignedValue,
-  decodeSignedValue,
-  decodeXsrfToken,
-  encodeXsrfToken,
-  getSignatureKeyVersion,
-  newXsrfToken,
-  xsrfTokensEqual,
-} from "./signing.js";
+import type { TemplateLoader } from "./uimodule.js";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import type { InitArgs } from "./routing.js";
@@ -77,7 +60,6 @@ const ARG_DEFAULT: unique symbol = Symbol("ARG_DEFAULT");
 const NO_TRANSFORMS: readonly OutputTransform[] = [];
 const UNSET: unique symbol = Symbol("UNSET");
 // One loader per template directory, shared by all handlers, as Tornado's.
-const TEMPLATE_LOADERS = new Map<string, TemplateLoader>();
 
 /** @internal How a host drives a handler that streams its request body. */
 export interface StreamingBody {
@@ -179,12 +161,8 @@ export class RequestHandler<Env = unknown> {
   #newCookies: string[] | undefined;
   #transforms: readonly OutputTransform[] = NO_TRANSFORMS;
   #currentUser: unknown = UNSET;
-  #xsrfToken: string | undefined;
-  #rawXsrf: { version: number | null; token: Uint8Array; timestamp: number } | undefined;
   #locale: Locale | undefined;
   #stream: StreamingBody | undefined;
-  #activeModules: Map<string, UIModule> | undefined;
-  #ui: Record<string, unknown> | undefined;
 
   /**
    * Handlers are made by the application, one per request. The constructor only stores
@@ -474,12 +452,7 @@ export class RequestHandler<Env = unknown> {
    * with the same secret verifies here, and the reverse).
    */
   createSignedValue(name: string, value: string | Uint8Array, version?: 1 | 2): string {
-    this.requireSetting("cookieSecret", "secure cookies");
-    const keyVersion = this.settings["keyVersion"];
-    return createSignedValue(this.settings["cookieSecret"] as CookieSecret, name, value, {
-      ...(version !== undefined ? { version } : {}),
-      ...(typeof keyVersion === "number" ? { keyVersion } : {}),
-    });
+    return feature("signing", "createSignedValue()").createSignedValue(this, name, value, version);
   }
 
   /**
@@ -500,18 +473,12 @@ export class RequestHandler<Env = unknown> {
    * `value` to check a signed value from elsewhere (a header, say).
    */
   getSignedCookie(name: string, value?: string, options: GetSignedCookieOptions = {}): string | null {
-    this.requireSetting("cookieSecret", "secure cookies");
-    return decodeSignedValue(this.settings["cookieSecret"] as CookieSecret, name, value ?? this.getCookie(name), {
-      maxAgeDays: options.maxAgeDays ?? 31,
-      ...(options.minVersion !== undefined ? { minVersion: options.minVersion } : {}),
-    });
+    return feature("signing", "getSignedCookie()").getSignedCookie(this, name, value, options);
   }
 
   /** The key version a signed cookie was signed with, or `null`. */
   getSignedCookieKeyVersion(name: string, value?: string): number | null {
-    this.requireSetting("cookieSecret", "secure cookies");
-    const v = value ?? this.getCookie(name);
-    return v === undefined ? null : getSignatureKeyVersion(v);
+    return feature("signing", "getSignedCookieKeyVersion()").getSignedCookieKeyVersion(this, value ?? this.getCookie(name));
   }
 
   /**
@@ -552,30 +519,7 @@ export class RequestHandler<Env = unknown> {
    * it in forms (`xsrfFormHtml()`) or send it as `X-XSRFToken`.
    */
   get xsrfToken(): string {
-    if (this.#xsrfToken === undefined) {
-      const raw = this.#getRawXsrfToken();
-      const version = (this.settings["xsrfCookieVersion"] as number | undefined) ?? 2;
-      if (version !== 1 && version !== 2) throw new Error(`unknown xsrf cookie version ${version}`);
-      this.#xsrfToken = encodeXsrfToken(raw.token, { version, timestamp: raw.timestamp });
-      if (raw.version === null) {
-        const kwargs: CookieOptions = { ...((this.settings["xsrfCookieKwargs"] as CookieOptions | undefined) ?? {}) };
-        if (this.currentUser && kwargs.expiresDays === undefined) kwargs.expiresDays = 30;
-        this.setCookie((this.settings["xsrfCookieName"] as string | undefined) ?? "_xsrf", this.#xsrfToken, kwargs);
-      }
-    }
-    return this.#xsrfToken;
-  }
-
-  #getRawXsrfToken(): { version: number | null; token: Uint8Array; timestamp: number } {
-    if (this.#rawXsrf === undefined) {
-      const cookie = this.getCookie((this.settings["xsrfCookieName"] as string | undefined) ?? "_xsrf");
-      const decoded = cookie ? decodeXsrfToken(cookie) : null;
-      this.#rawXsrf =
-        decoded !== null && decoded.token.length > 0
-          ? decoded
-          : { version: null, token: newXsrfToken(), timestamp: Math.floor(Date.now() / 1000) };
-    }
-    return this.#rawXsrf;
+    return feature("signing", "xsrfToken").xsrfToken(this);
   }
 
   /**
@@ -585,18 +529,12 @@ export class RequestHandler<Env = unknown> {
    * @throws {HTTPError} 403 when missing or wrong.
    */
   checkXsrfCookie(): void {
-    const token =
-      this.getArgument("_xsrf", null) || this.request.headers.get("X-Xsrftoken") || this.request.headers.get("X-Csrftoken");
-    if (!token) throw new HTTPError(403, "'_xsrf' argument missing from POST");
-    const decoded = decodeXsrfToken(token);
-    const expected = this.#getRawXsrfToken().token;
-    if (decoded === null || decoded.token.length === 0) throw new HTTPError(403, "'_xsrf' argument has invalid format");
-    if (!xsrfTokensEqual(decoded.token, expected)) throw new HTTPError(403, "XSRF cookie does not match POST argument");
+    feature("signing", "checkXsrfCookie()").checkXsrfCookie(this);
   }
 
   /** A hidden form field carrying the XSRF token: `<input type="hidden" name="_xsrf" value="…"/>`. */
   xsrfFormHtml(): string {
-    return `<input type="hidden" name="_xsrf" value="${xhtmlEscape(this.xsrfToken)}"/>`;
+    return feature("signing", "xsrfFormHtml()").xsrfFormHtml(this);
   }
 
   /**
@@ -616,9 +554,7 @@ export class RequestHandler<Env = unknown> {
 
   /** The locale from the `Accept-Language` header, or `Locale.get(defaultCode)`. */
   getBrowserLocale(defaultCode = "en_US"): Locale {
-    const header = this.request.headers.get("Accept-Language");
-    const codes = header === undefined ? [] : parseAcceptLanguage(header);
-    return codes.length > 0 ? Locale.get(...codes) : Locale.get(defaultCode);
+    return feature("locale", "getBrowserLocale()").browserLocale(this.request.headers.get("Accept-Language"), defaultCode);
   }
 
   /**
@@ -630,33 +566,12 @@ export class RequestHandler<Env = unknown> {
    */
   render(name: string, kwargs: Record<string, unknown> = {}): Promise<void> {
     if (this.#finished) throw new Error("Cannot render() after finish()");
-    let html = this.renderString(name, kwargs);
-    if (this.#activeModules !== undefined) html = insertModuleAssets(this, html, this.#activeModules.values());
-    return this.finish(html);
+    return this.finish(feature("templates", "render()").render(this, name, kwargs));
   }
 
   /** Renders the template `name` with the handler's namespace plus `kwargs`, returning the text. */
   renderString(name: string, kwargs: Record<string, unknown> = {}): string {
-    const loader = this.#templateLoader();
-    const t = loader.load(name);
-    return t.generate({ ...this.getTemplateNamespace(), ...kwargs });
-  }
-
-  #templateLoader(): TemplateLoader {
-    const settings = this.settings;
-    if (settings.templateLoader !== undefined) return settings.templateLoader as TemplateLoader;
-    const path = this.getTemplatePath();
-    if (path === undefined) {
-      throw new Error("Set the templatePath (Node) or templateLoader (any host) setting to render templates");
-    }
-    let loader = TEMPLATE_LOADERS.get(path);
-    if (loader === undefined) {
-      loader = this.createTemplateLoader(path);
-      TEMPLATE_LOADERS.set(path, loader);
-    }
-    // With the template cache off (debug), templates are read again on every render.
-    if (settings.compiledTemplateCache === false) loader.reset();
-    return loader;
+    return feature("templates", "renderString()").renderString(this, name, kwargs);
   }
 
   /** The directory templates are loaded from: the `templatePath` setting. Override per handler. */
@@ -669,13 +584,7 @@ export class RequestHandler<Env = unknown> {
    * and `templateWhitespace` settings. Override for another kind of loader.
    */
   createTemplateLoader(templatePath: string): TemplateLoader {
-    const factory = templateLoaderFactory();
-    if (factory === undefined) throw new Error("No template loader for this host: set the templateLoader setting");
-    const settings = this.settings;
-    return factory(templatePath, {
-      ...(settings["autoescape"] !== undefined ? { autoescape: settings["autoescape"] as string | null } : {}),
-      ...(settings["templateWhitespace"] !== undefined ? { whitespace: settings["templateWhitespace"] as string } : {}),
-    });
+    return feature("templates", "createTemplateLoader()").createTemplateLoader(this, templatePath);
   }
 
   /**
@@ -684,46 +593,12 @@ export class RequestHandler<Env = unknown> {
    * the UI methods, and `_tt_modules`/`modules` for `{% module %}`. Override to add more.
    */
   getTemplateNamespace(): Record<string, unknown> {
-    const locale = this.locale;
-    return {
-      handler: this,
-      request: this.request,
-      currentUser: this.currentUser,
-      locale,
-      _: locale.translate.bind(locale),
-      pgettext: locale.pgettext.bind(locale),
-      staticUrl: (path: string, includeHost?: boolean) => this.staticUrl(path, includeHost),
-      xsrfFormHtml: () => this.xsrfFormHtml(),
-      reverseUrl: (name: string, ...args: unknown[]) => this.reverseUrl(name, ...args),
-      ...this.ui,
-    };
+    return feature("templates", "getTemplateNamespace()").namespace(this);
   }
 
   /** The UI methods (bound to this handler) and modules, as templates see them. */
   get ui(): Record<string, unknown> {
-    if (this.#ui === undefined) {
-      const ui: Record<string, unknown> = {};
-      for (const [name, fn] of Object.entries((this.settings["uiMethods"] as Record<string, UIMethod> | undefined) ?? {})) {
-        ui[name] = (...args: never[]) => fn(this, ...args);
-      }
-      const modules: Record<string, (...args: unknown[]) => string> = {};
-      const classes = { ...BUILTIN_UI_MODULES, ...((this.settings["uiModules"] as Record<string, UIModuleClass> | undefined) ?? {}) };
-      for (const [name, cls] of Object.entries(classes)) {
-        modules[name] = (...args: unknown[]) => {
-          const active = (this.#activeModules ??= new Map());
-          let m = active.get(name);
-          if (m === undefined) {
-            m = new cls(this);
-            active.set(name, m);
-          }
-          return m.render(...args);
-        };
-      }
-      ui["_tt_modules"] = modules;
-      ui["modules"] = modules;
-      this.#ui = ui;
-    }
-    return this.#ui;
+    return feature("templates", "ui").ui(this);
   }
 
   /** The path of the rule named `name` (see `Application.reverseUrl`). */
@@ -1136,8 +1011,21 @@ export class RequestHandler<Env = unknown> {
   #parseBody(): void {
     const req = this.request;
     if (req.body.length === 0) return;
+    const contentType = req.headers.get("Content-Type", "");
     try {
-      parseBodyArguments(req.headers.get("Content-Type", ""), req.body, req.bodyArguments, req.files, req.headers);
+      if (contentType.startsWith("application/x-www-form-urlencoded")) {
+        refuseContentEncoding(req.headers);
+        parseUrlencodedBody(req.body, req.bodyArguments);
+      } else if (contentType.startsWith("multipart/form-data")) {
+        if (!hasFeature("multipart")) {
+          warnMultipartMissing();
+          return;
+        }
+        refuseContentEncoding(req.headers);
+        feature("multipart", "A multipart/form-data body").parse(contentType, req.body, req.bodyArguments, req.files);
+      } else {
+        return;
+      }
     } catch (e) {
       // The reason stays the standard one: the message quotes client bytes, unfit for a header.
       if (e instanceof HTTPInputError) throw new HTTPError(400, "Invalid body: %s", { args: [e.message] });
@@ -1171,6 +1059,16 @@ export class RequestHandler<Env = unknown> {
       }
     }
   }
+}
+
+let multipartWarned = false;
+
+// Without the multipart feature a multipart body stays unparsed, like any content type
+// Cyclone does not know: failing the request would let any client fill the log.
+function warnMultipartMissing(): void {
+  if (multipartWarned) return;
+  multipartWarned = true;
+  genLog.warning('A multipart/form-data body was left unparsed: add import "cyclone/features/multipart" to parse such bodies');
 }
 
 function formatLog(msg: string, args: unknown[]): string {

@@ -9,6 +9,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freePort, startChild, waitUntilAnswers } from "../e2e/processes.js";
@@ -61,7 +62,17 @@ describe("the tarball", () => {
   test("holds every file the exports map and the bin point to", () => {
     const targets = Object.values(manifest.exports).flatMap((t) => (typeof t === "string" ? [t] : [t.types, t.default]));
     for (const target of [...targets, ...Object.values(manifest.bin)]) {
-      expect(packed, target).toContain(target.replace(/^\.\//, ""));
+      const path = target.replace(/^\.\//, "");
+      if (!path.includes("*")) {
+        expect(packed, target).toContain(path);
+        continue;
+      }
+      // A pattern (`./features/*`) must match the packed file of every feature module.
+      const [before, after] = path.split("*") as [string, string];
+      const matched = packed.filter((p) => p.startsWith(before) && p.endsWith(after) && !p.slice(before.length).includes("/"));
+      expect(matched.map((p) => p.slice(before.length, p.length - after.length)).sort(), target).toEqual(
+        ["gzip", "locale", "multipart", "signing", "static", "templates"],
+      );
     }
   });
 
@@ -128,6 +139,8 @@ describe("a fresh wrangler project with the tarball installed", () => {
   const worker = () => join(root, "worker-app");
   let mf: Miniflare | undefined;
   let bundle = "";
+  let tinyMf: Miniflare | undefined;
+  let tinyBundle = "";
 
   beforeAll(async () => {
     await writeFiles(worker(), WORKER_PROJECT);
@@ -146,10 +159,19 @@ describe("a fresh wrangler project with the tarball installed", () => {
     });
     bundle = await readFile(join(out, "worker.js"), "utf8");
     mf = new Miniflare({ modules: true, scriptPath: join(out, "worker.js"), modulesRoot: out, compatibilityDate: "2026-03-29" });
+    const tinyOut = join(worker(), "out-tiny");
+    await run(wrangler, ["deploy", "--dry-run", "--config", "wrangler.tiny.toml", "--outdir", tinyOut], {
+      cwd: worker(),
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+      timeout: 150_000,
+    });
+    tinyBundle = await readFile(join(tinyOut, "tiny.js"), "utf8");
+    tinyMf = new Miniflare({ modules: true, scriptPath: join(tinyOut, "tiny.js"), modulesRoot: tinyOut, compatibilityDate: "2026-03-29" });
   }, 300_000);
 
   afterAll(async () => {
     await mf?.dispose();
+    await tinyMf?.dispose();
   });
 
   test("type-checks the Worker against cyclone and cyclone/edge with the Workers types and no Node types", async () => {
@@ -178,6 +200,22 @@ describe("a fresh wrangler project with the tarball installed", () => {
     const r = await mf!.dispatchFetch("http://localhost/greet/bob");
     expect(r.status).toBe(200);
     expect(await r.text()).toBe("Hello, bob! Your name has 3 letters.\n");
+  });
+
+  test("the tiny entry with one feature, minified by wrangler: under 30 KB gzipped, and it serves", async () => {
+    // The full entry's Hello world is ~36 KB gzipped minified (bench/workerd/size.js).
+    expect(gzipSync(tinyBundle).length).toBeLessThan(30_000);
+    // The signing feature came along; locale data and multipart parsing did not.
+    expect(tinyBundle).toContain("secure cookies");
+    expect(tinyBundle).not.toContain("Afrikaans");
+    expect(tinyBundle).not.toContain("multipart boundary not found");
+    const r = await tinyMf!.dispatchFetch("http://localhost/");
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe("Hello, world");
+    const cookie = r.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/^user="?2\|1:0\|/);
+    const again = await tinyMf!.dispatchFetch("http://localhost/", { headers: { Cookie: cookie.split(";")[0]! } });
+    expect(await again.text()).toBe("Hello again, alice");
   });
 
   test("answers 404 for an unknown path", async () => {

@@ -157,5 +157,23 @@ export default toWorker(
   }),
 );
 `,
+  "wrangler.tiny.toml": `name = "cyclone-packaging-tiny"
+main = "src/tiny.ts"
+compatibility_date = "2026-03-29"
+minify = true
+`,
+  "src/tiny.ts": `import { Application, RequestHandler, toWorker } from "cyclone/edge/tiny";
+import "cyclone/features/signing";
+
+class MainHandler extends RequestHandler {
+  override get(): void {
+    const user = this.getSignedCookie("user");
+    if (user === null) this.setSignedCookie("user", "alice");
+    this.write(user === null ? "Hello, world" : \`Hello again, \${user}\`);
+  }
+}
+
+export default toWorker(new Application([["/", MainHandler]], { cookieSecret: "packaging-secret" }));
+`,
   "templates/hello.html": HELLO_TEMPLATE,
 };
