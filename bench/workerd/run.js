@@ -22,7 +22,8 @@
 //   BENCH_ROUNDS=3         interleaved rounds (the median is reported)
 //   BENCH_CONNECTIONS=32   concurrent keep-alive connections
 //   BENCH_THREADS=1        wrk threads
-//   BENCH_WORKERS=a,b      only these Workers (cyclone, hono, plain; itty only when named)
+//   BENCH_WORKERS=a,b      only these Workers (cyclone, cyclone-lean, hono, plain; itty only
+//                          when named)
 //   BENCH_ROUTES=hello     only these routes (hello, json)
 //   BENCH_SIZE=0           skip the bundle sizes
 //   BENCH_BASE_SRC=dir     also serve Cyclone built from another copy of src/ (e.g. a
@@ -54,6 +55,7 @@ const COMPATIBILITY_DATE = "2026-03-29";
 
 const WORKERS = [
   { name: "cyclone", label: "Cyclone (toWorker)" },
+  { name: "cyclone-lean", label: "Cyclone, tiny entry, no Server/Date/Etag" },
   { name: "hono", label: "Hono 4" },
   { name: "plain", label: "plain fetch" },
   { name: "itty", label: "itty-router 5 (AutoRouter)", optIn: true },
