@@ -40,8 +40,8 @@ export function normalizeHeaderName(name: string): string {
  */
 export class HTTPHeaders implements Iterable<[string, string]> {
   // Keyed by lower-case name; each entry keeps the canonical name and all its values.
-  // Made on first need: a lazy instance answers reads from its source until then.
-  #map: Map<string, HeaderEntry> | undefined;
+  // A lazy instance leaves it empty and answers reads from its source until it copies.
+  #map = new Map<string, HeaderEntry>();
   // What a request's headers are read from until they are listed or written to
   // (see fromWebHeaders/fromRawHeaders); cleared once copied into the map.
   #src: HeaderSource | undefined;
@@ -106,7 +106,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
       if (line === "") continue;
       if (line[0] === " " || line[0] === "\t") {
         if (last === null) throw new HTTPInputError("first header line cannot start with whitespace");
-        const e = h.#own().get(last.toLowerCase())!;
+        const e = h.#map.get(last.toLowerCase())!;
         e.values[e.values.length - 1] += " " + line.trim();
         continue;
       }
@@ -121,16 +121,15 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   // The map every listing and write works on; a lazy instance copies its source into it
   // on the first such call and reads only the map from then on.
   #own(): Map<string, HeaderEntry> {
-    let m = this.#map;
-    if (m === undefined) {
-      const map = (m = this.#map = new Map());
-      const src = this.#src;
-      if (src !== undefined) {
-        this.#src = undefined;
-        src.forEach((name, value) => addTo(map, name, value));
-      }
-    }
-    return m;
+    const src = this.#src;
+    return src === undefined ? this.#map : this.#copySource(src);
+  }
+
+  #copySource(src: HeaderSource): Map<string, HeaderEntry> {
+    const map = this.#map;
+    this.#src = undefined;
+    src.forEach((name, value) => addTo(map, name, value));
+    return map;
   }
 
   // Names are kept as first given and put in canonical form only on output: request
@@ -164,14 +163,10 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   get<D>(name: string, fallback?: D): string | D | undefined {
     const src = this.#src;
     if (src !== undefined) {
-      try {
-        const v = src.get(name);
-        return v === undefined ? fallback : v;
-      } catch {
-        // A name the source cannot look up: the copy answers.
-      }
+      const v = src.get(name);
+      return v === undefined ? fallback : v;
     }
-    const e = this.#own().get(name.toLowerCase());
+    const e = this.#map.get(name.toLowerCase());
     if (!e) return fallback;
     return e.values.length === 1 ? e.values[0] : e.values.join(",");
   }
@@ -179,14 +174,8 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   /** Every value of `name`, in order; an empty array when absent. Tornado's `get_list`. */
   getList(name: string): string[] {
     const src = this.#src;
-    if (src !== undefined) {
-      try {
-        return src.getList(name);
-      } catch {
-        // As in get.
-      }
-    }
-    const e = this.#own().get(name.toLowerCase());
+    if (src !== undefined) return src.getList(name);
+    const e = this.#map.get(name.toLowerCase());
     return e ? e.values.slice() : [];
   }
 
@@ -198,14 +187,8 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   /** Whether `name` has at least one value. */
   has(name: string): boolean {
     const src = this.#src;
-    if (src !== undefined) {
-      try {
-        return src.has(name);
-      } catch {
-        // As in get.
-      }
-    }
-    return this.#own().has(name.toLowerCase());
+    if (src !== undefined) return src.has(name);
+    return this.#map.has(name.toLowerCase());
   }
 
   /** Removes every value of `name`. Returns whether it was present. */
@@ -239,7 +222,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   /** A copy of these headers. */
   copy(): HTTPHeaders {
     const h = new HTTPHeaders();
-    const map = h.#own();
+    const map = h.#map;
     for (const [k, e] of this.#own()) map.set(k, { name: e.name, values: e.values.slice() });
     return h;
   }

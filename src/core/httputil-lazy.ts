@@ -13,8 +13,7 @@
 
 /**
  * @internal The read side of a lazy `HTTPHeaders`. Each answer equals what the map that
- * `forEach` fills would give; a name the source cannot look up (throws) is answered by
- * that map instead.
+ * `forEach` fills would give.
  */
 export interface HeaderSource {
   /** The values of `name` (any case) joined as `HTTPHeaders.get` joins them, or `undefined`. */
@@ -36,8 +35,7 @@ function isSetCookie(name: string): boolean {
 /**
  * A Web `Headers` as a source. `Headers` already keeps one combined value per name (joined
  * with ", ", the form its `forEach` hands out), so `get` is one native call and returns
- * what a copy made by `forEach` would; an invalid name makes `Headers.get` throw, which
- * sends the lookup to the copy, where it is simply absent.
+ * what a copy made by `forEach` would.
  */
 export class WebHeadersSource implements HeaderSource {
   readonly #headers: Headers;
@@ -48,7 +46,14 @@ export class WebHeadersSource implements HeaderSource {
 
   get(name: string): string | undefined {
     if (isSetCookie(name)) return undefined;
-    const v = this.#headers.get(name);
+    let v: string | null;
+    try {
+      v = this.#headers.get(name);
+    } catch {
+      // Headers refuses a name that is not a valid field name (undici throws, workerd
+      // answers null): no field can have it, in the copy or in Tornado.
+      return undefined;
+    }
     return v === null ? undefined : v;
   }
 
@@ -58,7 +63,13 @@ export class WebHeadersSource implements HeaderSource {
   }
 
   has(name: string): boolean {
-    return !isSetCookie(name) && this.#headers.has(name);
+    if (isSetCookie(name)) return false;
+    try {
+      return this.#headers.has(name);
+    } catch {
+      // As in get.
+      return false;
+    }
   }
 
   forEach(add: (name: string, value: string) => void): void {
