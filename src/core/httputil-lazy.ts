@@ -91,46 +91,37 @@ export class RawHeadersSource implements HeaderSource {
     this.#raw = raw;
   }
 
-  get(name: string): string | undefined {
+  // The index of the first pair at or after `i` whose name is `name` in any case, or -1.
+  #find(name: string, i: number): number {
     const raw = this.#raw;
     const n = name.length;
     let key: string | undefined;
-    let out: string | undefined;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
+    for (; i + 1 < raw.length; i += 2) {
       const k = raw[i]!;
       // Equal lower-case forms have equal lengths: only U+0130 changes length when
       // lower-cased, into a pair ending in U+0307, which no Latin-1 name can match.
       if (k.length !== n) continue;
-      if (k !== name && k.toLowerCase() !== (key ??= name.toLowerCase())) continue;
-      out = out === undefined ? raw[i + 1]! : out + "," + raw[i + 1]!;
+      if (k === name || k.toLowerCase() === (key ??= name.toLowerCase())) return i;
     }
+    return -1;
+  }
+
+  get(name: string): string | undefined {
+    let i = this.#find(name, 0);
+    if (i === -1) return undefined;
+    let out = this.#raw[i + 1]!;
+    while ((i = this.#find(name, i + 2)) !== -1) out += "," + this.#raw[i + 1]!;
     return out;
   }
 
   getList(name: string): string[] {
-    const raw = this.#raw;
-    const n = name.length;
-    let key: string | undefined;
     const out: string[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const k = raw[i]!;
-      if (k.length !== n) continue;
-      if (k !== name && k.toLowerCase() !== (key ??= name.toLowerCase())) continue;
-      out.push(raw[i + 1]!);
-    }
+    for (let i = this.#find(name, 0); i !== -1; i = this.#find(name, i + 2)) out.push(this.#raw[i + 1]!);
     return out;
   }
 
   has(name: string): boolean {
-    const raw = this.#raw;
-    const n = name.length;
-    let key: string | undefined;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const k = raw[i]!;
-      if (k.length !== n) continue;
-      if (k === name || k.toLowerCase() === (key ??= name.toLowerCase())) return true;
-    }
-    return false;
+    return this.#find(name, 0) !== -1;
   }
 
   forEach(add: (name: string, value: string) => void): void {

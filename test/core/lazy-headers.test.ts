@@ -27,7 +27,7 @@ function eagerFromWeb(headers: Headers): HTTPHeaders {
 
 const flat = (pairs: Pairs): string[] => pairs.flatMap(([k, v]) => [k, v]);
 
-/** A browser-like request: repeated fields, mixed case, an empty value, cookies. */
+/** A browser-like request: repeated fields, mixed case, an empty value, cookies, a value that looks like a name. */
 const REQUEST: Pairs = [
   ["Host", "example.com:8080"],
   ["User-Agent", "Mozilla/5.0"],
@@ -40,6 +40,7 @@ const REQUEST: Pairs = [
   ["set-cookie", "t=2"],
   ["x-forwarded-for", "10.0.0.1, 10.0.0.2"],
   ["X-Forwarded-For", "10.0.0.3"],
+  ["Via", "Host"],
 ];
 
 /** Names to look up: present in other cases, absent, same length as a present one, odd. */
@@ -91,6 +92,12 @@ describe("HTTPHeaders.fromRawHeaders", () => {
     const h = HTTPHeaders.fromRawHeaders(raw);
     expect(h.getList("Set-Cookie")).toEqual(["s=1", "t=2"]);
     expect(h.get("SET-COOKIE")).toBe("s=1,t=2");
+  });
+
+  test("values are never taken for names", () => {
+    const h = HTTPHeaders.fromRawHeaders(["Via", "Host", "Host", "a.example"]);
+    expect(h.getList("Host")).toEqual(["a.example"]);
+    expect(h.has("via")).toBe(true);
   });
 
   test("an empty value is present, not absent", () => {
@@ -253,7 +260,7 @@ describe("the fetch host's request headers", () => {
       acceptList: ["text/html, application/xhtml+xml, */*"],
       setCookie: null,
       cookie: "2",
-      names: ["Accept", "Cookie", "Host", "User-Agent", "X-Empty", "X-Forwarded-For"],
+      names: ["Accept", "Cookie", "Host", "User-Agent", "Via", "X-Empty", "X-Forwarded-For"],
       host: "example.com:8080",
     });
   });
