@@ -1,0 +1,193 @@
+/**
+ * The route index — how a `RuleRouter` finds the first rule, in declaration order, whose
+ * pattern matches a path, without trying every rule's regex in turn.
+ *
+ * Path rules hang in a trie of path segments. A simple pattern (literal segments and
+ * one-segment groups such as `([^/]+)` or `(\d+)`) ends at a node and is matched by walking
+ * the path with `indexOf("/")`, no regex; any other pattern whose literal start covers whole
+ * segments (`/static/(.*)` under `static`) hangs at the deepest node that start reaches and
+ * is tried with its regex only when the walk gets there. Every node knows the lowest and
+ * highest rule index below it, so a walk skips any branch that cannot beat the best match
+ * found so far: the answer is always what an ordered scan would give. Rules the trie cannot
+ * place (host matchers, RegExp objects, patterns starting with a group) are tried in order
+ * beside it. Exact paths whose answer cannot change are answered from a map.
+ * @module
+ */
+
+import type { Router, Rule } from "./routing.js";
+import { type MatchResult, NO_ARGS, NO_KWARGS, PathMatches, type SegmentSpec } from "./routing-pattern.js";
+
+/** Whether a rule target is a router (nested routing) rather than a handler class. */
+export function isRouter(x: unknown): x is Router {
+  return typeof x === "object" && x !== null && typeof (x as Router).findHandler === "function";
+}
+
+interface Node {
+  /** The literal segment leading here, or `null` when a group does. */
+  readonly text: string | null;
+  /** For a group: its pattern source ("" for `[^/]+`, which any non-empty segment fits). */
+  readonly src: string;
+  /** For a group: which ASCII code units it accepts; `null` for `[^/]+`. */
+  readonly ascii: Uint8Array | null;
+  /** For a group: the one-segment test, asked only about code units past ASCII. */
+  readonly test: RegExp | null;
+  readonly kids: Node[];
+  /** Indices (ascending) of the simple rules that end here. */
+  readonly ends: number[];
+  /** Indices (ascending) of the regex rules whose literal start reaches here, with their regexes. */
+  readonly rx: number[];
+  readonly rxRe: RegExp[];
+  /** The lowest and highest rule index in this subtree, for pruning. */
+  min: number;
+  max: number;
+}
+
+/** A router's rules, indexed. Built once per change of the rule list. */
+export interface RouteIndex {
+  readonly rules: readonly Rule[];
+  /** Exact paths whose answer (a rule with a handler class, no arguments) is known. */
+  readonly resolved: Map<string, Rule>;
+  readonly root: Node | null;
+  /** Indices (ascending) of the rules the trie does not hold, tried in order beside it. */
+  readonly rest: number[];
+}
+
+function node(text: string | null, test: RegExp | null): Node {
+  let ascii: Uint8Array | null = null;
+  if (test !== null) {
+    ascii = new Uint8Array(128);
+    for (let c = 0; c < 128; c++) ascii[c] = test.test(String.fromCharCode(c)) ? 1 : 0;
+  }
+  return { text, src: test?.source ?? "", ascii, test, kids: [], ends: [], rx: [], rxRe: [], min: Infinity, max: -1 };
+}
+
+function child(n: Node, sp: SegmentSpec): Node {
+  const text = sp.kind === "literal" ? sp.text : null;
+  const test = sp.kind === "param" ? sp.test : null;
+  const src = test?.source ?? "";
+  let k = n.kids.find((x) => x.text === text && x.src === src);
+  if (k === undefined) n.kids.push((k = node(text, test)));
+  return k;
+}
+
+function bounds(n: Node): void {
+  for (const k of n.kids) {
+    bounds(k);
+    n.min = Math.min(n.min, k.min);
+    n.max = Math.max(n.max, k.max);
+  }
+  for (const list of [n.ends, n.rx]) {
+    if (list.length > 0) {
+      n.min = Math.min(n.min, list[0]!);
+      n.max = Math.max(n.max, list[list.length - 1]!);
+    }
+  }
+}
+
+/** Indexes `rules` (a snapshot: the router rebuilds the index when its rules change). */
+export function buildIndex(rules: readonly Rule[]): RouteIndex {
+  rules = rules.slice();
+  const root = node("", null);
+  const rest: number[] = [];
+  const resolved = new Map<string, Rule>();
+  rules.forEach((rule, i) => {
+    const m = rule.matcher;
+    // A subclass may match differently from its regex: it is only ever asked in order.
+    if (m.constructor !== PathMatches) return void rest.push(i);
+    const pm = m as PathMatches;
+    if (pm.segments !== null) {
+      let n = root;
+      for (let s = 1; s < pm.segments.length; s++) n = child(n, pm.segments[s]!);
+      n.ends.push(i);
+    } else if (pm.literalPrefix.startsWith("/")) {
+      const whole = pm.literalPrefix.split("/");
+      let n = root;
+      for (let s = 1; s < whole.length - 1; s++) n = child(n, { kind: "literal", text: whole[s]! });
+      n.rx.push(i);
+      n.rxRe.push(pm.regex);
+    } else rest.push(i);
+    const p = pm.exactPath;
+    if (p !== null && !resolved.has(p)) {
+      // The first rule an ordered scan meets for this path must be a plain path rule with
+      // a handler class and no arguments; otherwise the walk decides at request time.
+      const r = rules.find((x) => x.matcher.constructor !== PathMatches || (x.matcher as PathMatches).matchPath(p) !== null)!;
+      if (r.matcher.constructor === PathMatches && !isRouter(r.target) && (r.matcher as PathMatches).regex.exec(p)!.length === 1) {
+        resolved.set(p, r);
+      }
+    }
+  });
+  bounds(root);
+  return { rules, resolved, root: root.max < 0 ? null : root, rest };
+}
+
+// Whether the segment path[pos, end) is one that node `k` accepts.
+function fits(k: Node, path: string, pos: number, end: number): boolean {
+  const t = k.text;
+  if (t !== null) return t.length === end - pos && path.startsWith(t, pos);
+  if (end === pos) return false;
+  const a = k.ascii;
+  if (a === null) return true;
+  for (let c = pos; c < end; c++) {
+    const u = path.charCodeAt(c);
+    if (u < 128 ? a[u] === 0 : !k.test!.test(path[c]!)) return false;
+  }
+  return true;
+}
+
+// The lowest index above `after` and below `best` of a trie rule matching the path, where
+// `pos` starts the segment `n`'s children consume; `best` when there is none.
+function walk(n: Node, path: string, pos: number, after: number, best: number): number {
+  const rx = n.rx;
+  for (let j = 0; j < rx.length && rx[j]! < best; j++) {
+    if (rx[j]! > after && n.rxRe[j]!.test(path)) {
+      best = rx[j]!;
+      break;
+    }
+  }
+  const slash = path.indexOf("/", pos);
+  const end = slash === -1 ? path.length : slash;
+  const kids = n.kids;
+  for (let j = 0; j < kids.length; j++) {
+    const k = kids[j]!;
+    if (k.min >= best || k.max <= after || !fits(k, path, pos, end)) continue;
+    if (slash !== -1) best = walk(k, path, slash + 1, after, best);
+    else {
+      const ends = k.ends;
+      for (let e = 0; e < ends.length && ends[e]! < best; e++) {
+        if (ends[e]! > after) {
+          best = ends[e]!;
+          break;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * The index of the first rule after `after` (in declaration order) that the trie holds and
+ * that matches `path`, or `Infinity`. Rules in `index.rest` are not considered.
+ */
+export function nextInTrie(index: RouteIndex, path: string, after: number): number {
+  const root = index.root;
+  return root === null || path.charCodeAt(0) !== 47 ? Infinity : walk(root, path, 1, after, Infinity);
+}
+
+/** What a simple pattern (see `PathMatches.segments`) captures from a path it matches. */
+export function segmentMatch(specs: readonly SegmentSpec[], path: string): MatchResult {
+  let args: string[] | null = null;
+  let kw: Record<string, string> | null = null;
+  for (let s = 1, pos = 1; s < specs.length; s++) {
+    let end = path.indexOf("/", pos);
+    if (end === -1) end = path.length;
+    const sp = specs[s]!;
+    if (sp.kind === "param") {
+      const v = path.slice(pos, end);
+      if (sp.name !== null) (kw ??= Object.create(null) as Record<string, string>)[sp.name] = v;
+      else (args ??= []).push(v);
+    }
+    pos = end + 1;
+  }
+  // As the regex does: with named groups present, only they are passed.
+  return kw !== null ? { pathArgs: NO_ARGS, pathKwargs: kw } : { pathArgs: args ?? NO_ARGS, pathKwargs: NO_KWARGS };
+}

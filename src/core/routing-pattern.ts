@@ -1,0 +1,288 @@
+/**
+ * Route patterns — Tornado's `PathMatches` and the pattern analysis behind it: Python
+ * regex syntax translated to JavaScript (or refused), the literal text a pattern starts
+ * with, and whether a pattern is simple enough to be matched segment by segment.
+ * @module
+ */
+
+import { urlEscape } from "./escape.js";
+import type { HTTPServerRequest } from "./httputil.js";
+
+/** What a successful match hands to the router: raw (still percent-encoded) path arguments. */
+export interface MatchResult {
+  pathArgs: string[];
+  pathKwargs: Record<string, string>;
+}
+
+/** Decides whether a rule applies to a request. Tornado's `Matcher`. */
+export interface Matcher {
+  match(request: HTTPServerRequest): MatchResult | null;
+  /** Rebuilds a URL from arguments, or `null` when this matcher cannot. */
+  reverse?(...args: unknown[]): string | null;
+}
+
+/** Thrown when a route pattern cannot be used (e.g. Python-only regex syntax). */
+export class RoutePatternError extends Error {
+  override name = "RoutePatternError";
+}
+
+const PYTHON_ONLY: Array<[RegExp, string]> = [
+  [/\(\?[aiLmsux]+\)/, "inline flags such as (?i) are Python-only; use a character class instead"],
+  [/\(\?[aiLmsux-]+:/, "scoped inline flags such as (?i:...) are Python-only"],
+  [/\\A/, "\\A is Python-only; the pattern is already anchored at the start"],
+  [/\\Z/, "\\Z is Python-only; use $"],
+  [/\(\?#/, "(?#...) comments are Python-only"],
+  [/\(\?\(/, "conditional groups (?(id)yes|no) are Python-only"],
+  [/[*+?}][+]/, "possessive quantifiers are Python-only"],
+  [/\(\?>/, "atomic groups (?>...) are Python-only"],
+];
+
+/**
+ * Translates a Tornado route pattern to JavaScript RegExp source: `(?P<name>` → `(?<name>`,
+ * `(?P=name)` → `\k<name>`, `/:name` → `/([^/]+)`. Python-only syntax is refused with a
+ * {@link RoutePatternError} that says what to write instead.
+ */
+export function translatePattern(pattern: string): string {
+  for (const [re, why] of PYTHON_ONLY) {
+    if (re.test(pattern)) throw new RoutePatternError(`Route pattern ${JSON.stringify(pattern)}: ${why}`);
+  }
+  return pattern
+    .replace(/\(\?P<([A-Za-z_]\w*)>/g, "(?<$1>")
+    .replace(/\(\?P=([A-Za-z_]\w*)\)/g, "\\k<$1>")
+    .replace(/\/:([A-Za-z_]\w*)/g, "/([^/]+)");
+}
+
+const META = new Set(["\\", "^", "$", ".", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}"]);
+const QUANTIFIERS = new Set(["?", "*", "{"]);
+
+/**
+ * The literal text every match of `source` starts with, and whether the whole pattern is
+ * that literal (an exact path). A top-level `|` means no prefix is certain.
+ */
+function analyseLiteral(source: string): { prefix: string; exact: boolean } {
+  if (hasTopLevelAlternation(source)) return { prefix: "", exact: false };
+  let prefix = "";
+  let i = 0;
+  for (; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === "\\") {
+      const n = source[i + 1];
+      if (n === undefined || /[A-Za-z0-9]/.test(n)) break;
+      if (QUANTIFIERS.has(source[i + 2] ?? "")) break;
+      prefix += n;
+      i++;
+      continue;
+    }
+    if (c === "$" && i === source.length - 1) return { prefix, exact: true };
+    if (META.has(c)) break;
+    // A quantifier that may match zero times makes this character optional.
+    if (QUANTIFIERS.has(source[i + 1] ?? "")) break;
+    prefix += c;
+  }
+  return { prefix, exact: false };
+}
+
+function hasTopLevelAlternation(source: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth === 0) return true;
+  }
+  return false;
+}
+
+/** One segment of a simple path pattern: a literal, or a group matching one whole segment. */
+export type SegmentSpec =
+  | { readonly kind: "literal"; readonly text: string }
+  | { readonly kind: "param"; readonly test: RegExp | null; readonly name: string | null };
+
+// Group bodies that can never match "/", so a group is exactly one path segment.
+const SEGMENT_PARAM = /^(?:\[\^[^\]]*\/[^\]]*\]|\\d|\\w|\[[A-Za-z0-9_.~-]+\])\+$/;
+
+function parseSegment(text: string): SegmentSpec | null {
+  if (text.startsWith("(")) {
+    if (!text.endsWith(")")) return null;
+    let inner = text.slice(1, -1);
+    let name: string | null = null;
+    const named = /^\?<([A-Za-z_$][\w$]*)>/.exec(inner);
+    if (named) {
+      name = named[1]!;
+      inner = inner.slice(named[0].length);
+    } else if (inner.startsWith("?")) return null;
+    if (!SEGMENT_PARAM.test(inner)) return null;
+    return { kind: "param", test: inner === "[^/]+" ? null : new RegExp(`^(?:${inner})$`), name };
+  }
+  const lit = reUnescape(text);
+  // An escaped "/" inside a literal would never meet a segment, which holds none.
+  return lit === null || lit.includes("/") ? null : { kind: "literal", text: lit };
+}
+
+/** Splits `^/a/(b+)/c$` into segments, or `null` when the pattern is not that simple. */
+function parseSegments(source: string): SegmentSpec[] | null {
+  let s = source.startsWith("^") ? source.slice(1) : source;
+  if (!s.endsWith("$") || s.endsWith("\\$")) return null;
+  s = s.slice(0, -1);
+  if (!s.startsWith("/")) return null;
+  const out: SegmentSpec[] = [{ kind: "literal", text: "" }];
+  let cur = "";
+  let depth = 0;
+  let inClass = false;
+  for (let i = 1; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "\\") {
+      cur += c + (s[i + 1] ?? "");
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+    } else if (c === "[") inClass = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "/" && depth === 0) {
+      const seg = parseSegment(cur);
+      if (seg === null) return null;
+      out.push(seg);
+      cur = "";
+      continue;
+    }
+    cur += c;
+  }
+  const last = parseSegment(cur);
+  if (last === null || depth !== 0 || inClass) return null;
+  out.push(last);
+  return out;
+}
+
+export const NO_ARGS: string[] = [];
+export const NO_KWARGS: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
+
+/**
+ * Matches `request.path` against a Tornado-style pattern. Tornado's `PathMatches`.
+ *
+ * @example
+ * new PathMatches("/user/(\\d+)").match(req); // { pathArgs: ["42"], pathKwargs: {} }
+ */
+export class PathMatches implements Matcher {
+  readonly regex: RegExp;
+  /** The literal start of every matching path ("" when unknown). */
+  readonly literalPrefix: string;
+  /** The path when the pattern is a plain literal, else `null`. */
+  readonly exactPath: string | null;
+  /**
+   * The pattern as path segments (the first is the empty text before the leading `/`), when
+   * it is made only of literal segments and single-segment groups (`([^/]+)`, `(\\d+)`,
+   * `(?<name>\\w+)`…); `null` otherwise. The router matches such patterns segment by
+   * segment, without running the regex.
+   */
+  readonly segments: readonly SegmentSpec[] | null;
+  readonly #hasNamedGroups: boolean;
+  readonly #groupCount: number;
+  readonly #reverseTemplate: string[] | null;
+
+  constructor(pattern: string | RegExp) {
+    let source = typeof pattern === "string" ? translatePattern(pattern) : pattern.source;
+    if (!source.endsWith("$")) source += "$";
+    // Wrapping keeps Python's re.match semantics: anchored at the start only, and a
+    // top-level "a|b$" keeps its precedence.
+    try {
+      this.regex = new RegExp(`^(?:${source})`, typeof pattern === "string" ? "" : pattern.flags.replace(/[gy]/g, ""));
+    } catch (e) {
+      throw new RoutePatternError(`Invalid route pattern ${JSON.stringify(String(pattern))}: ${(e as Error).message}`);
+    }
+    const lit = analyseLiteral(source.startsWith("^") ? source.slice(1) : source);
+    this.literalPrefix = typeof pattern === "string" ? lit.prefix : "";
+    this.exactPath = typeof pattern === "string" && lit.exact ? lit.prefix : null;
+    this.#groupCount = new RegExp(`${this.regex.source}|`).exec("")!.length - 1;
+    this.#hasNamedGroups = /\(\?<[A-Za-z_$]/.test(source);
+    this.#reverseTemplate = this.#findGroups(source);
+    this.segments = typeof pattern === "string" ? parseSegments(source) : null;
+  }
+
+  match(request: HTTPServerRequest): MatchResult | null {
+    return this.matchPath(request.path);
+  }
+
+  /** Matches a bare path. */
+  matchPath(path: string): MatchResult | null {
+    if (this.exactPath !== null) return path === this.exactPath ? { pathArgs: NO_ARGS, pathKwargs: NO_KWARGS } : null;
+    const m = this.regex.exec(path);
+    if (m === null) return null;
+    if (this.#hasNamedGroups) {
+      const kw: Record<string, string> = Object.create(null) as Record<string, string>;
+      for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) kw[k] = v;
+      return { pathArgs: NO_ARGS, pathKwargs: kw };
+    }
+    if (m.length === 1) return { pathArgs: NO_ARGS, pathKwargs: NO_KWARGS };
+    // Unmatched optional groups come through as undefined, as Tornado passes None.
+    return { pathArgs: m.slice(1) as string[], pathKwargs: NO_KWARGS };
+  }
+
+  /**
+   * Builds a path from arguments (URL-escaped, `/` kept), as Tornado's `PathMatches.reverse`.
+   * @throws {RoutePatternError} when the pattern is too complex to reverse or the
+   * argument count is wrong.
+   */
+  reverse(...args: unknown[]): string {
+    const t = this.#reverseTemplate;
+    if (t === null) throw new RoutePatternError(`Cannot reverse url regex ${this.regex.source}`);
+    if (args.length !== this.#groupCount) {
+      throw new RoutePatternError(`required number of arguments not found: expected ${this.#groupCount}, got ${args.length}`);
+    }
+    let out = t[0]!;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      out += urlEscape(a instanceof Uint8Array ? a : String(a), false) + t[i + 1]!;
+    }
+    return out;
+  }
+
+  // Splits a simple pattern into the literal pieces between its groups; null when the
+  // pattern has nested or non-capturing groups, or escapes that are not literals.
+  #findGroups(source: string): string[] | null {
+    let p = source;
+    if (p.startsWith("^")) p = p.slice(1);
+    if (p.endsWith("$")) p = p.slice(0, -1);
+    if (this.#groupCount !== (p.match(/\(/g) ?? []).length) return null;
+    const pieces: string[] = [];
+    const fragments = p.split("(");
+    for (let i = 0; i < fragments.length; i++) {
+      const f = fragments[i]!;
+      const lit = i === 0 ? f : f.includes(")") ? f.slice(f.indexOf(")") + 1) : null;
+      if (lit === null) return null;
+      const u = reUnescape(lit);
+      if (u === null) return null;
+      pieces.push(u);
+    }
+    return pieces;
+  }
+}
+
+// Removes backslash escapes from literal regex text; null if it holds regex syntax.
+function reUnescape(s: string): string | null {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "\\") {
+      const n = s[i + 1];
+      if (n === undefined || /[A-Za-z0-9]/.test(n)) return null;
+      out += n;
+      i++;
+    } else if (META.has(c)) {
+      return null;
+    } else out += c;
+  }
+  return out;
+}
