@@ -31,7 +31,9 @@ interface Node {
   readonly ascii: Uint8Array | null;
   /** For a group: the one-segment test, asked only about code units past ASCII. */
   readonly test: RegExp | null;
-  readonly kids: Node[];
+  /** Children reached by a literal segment (at most one fits a segment), then by a group. */
+  readonly lits: Node[];
+  readonly params: Node[];
   /** Indices (ascending) of the simple rules that end here. */
   readonly ends: number[];
   /** Indices (ascending) of the regex rules whose literal start reaches here, with their regexes. */
@@ -50,6 +52,17 @@ export interface RouteIndex {
   readonly root: Node | null;
   /** Indices (ascending) of the rules the trie does not hold, tried in order beside it. */
   readonly rest: number[];
+  /** For each simple rule, by index: where its groups sit. */
+  readonly plans: Array<Plan | undefined>;
+}
+
+// Which segments (by ordinal, the first after the leading "/" being 1) a simple pattern
+// captures, under which names (all null when none is named), and its last segment.
+interface Plan {
+  readonly at: number[];
+  readonly names: Array<string | null>;
+  readonly named: boolean;
+  readonly last: number;
 }
 
 function node(text: string | null, test: RegExp | null): Node {
@@ -58,20 +71,21 @@ function node(text: string | null, test: RegExp | null): Node {
     ascii = new Uint8Array(128);
     for (let c = 0; c < 128; c++) ascii[c] = test.test(String.fromCharCode(c)) ? 1 : 0;
   }
-  return { text, src: test?.source ?? "", ascii, test, kids: [], ends: [], rx: [], rxRe: [], min: Infinity, max: -1 };
+  return { text, src: test?.source ?? "", ascii, test, lits: [], params: [], ends: [], rx: [], rxRe: [], min: Infinity, max: -1 };
 }
 
 function child(n: Node, sp: SegmentSpec): Node {
   const text = sp.kind === "literal" ? sp.text : null;
   const test = sp.kind === "param" ? sp.test : null;
   const src = test?.source ?? "";
-  let k = n.kids.find((x) => x.text === text && x.src === src);
-  if (k === undefined) n.kids.push((k = node(text, test)));
+  const kids = text === null ? n.params : n.lits;
+  let k = kids.find((x) => x.text === text && x.src === src);
+  if (k === undefined) kids.push((k = node(text, test)));
   return k;
 }
 
 function bounds(n: Node): void {
-  for (const k of n.kids) {
+  for (const k of [...n.lits, ...n.params]) {
     bounds(k);
     n.min = Math.min(n.min, k.min);
     n.max = Math.max(n.max, k.max);
@@ -90,15 +104,27 @@ export function buildIndex(rules: readonly Rule[]): RouteIndex {
   const root = node("", null);
   const rest: number[] = [];
   const resolved = new Map<string, Rule>();
+  const plans: Array<Plan | undefined> = [];
   rules.forEach((rule, i) => {
     const m = rule.matcher;
     // A subclass may match differently from its regex: it is only ever asked in order.
     if (m.constructor !== PathMatches) return void rest.push(i);
     const pm = m as PathMatches;
-    if (pm.segments !== null) {
+    const specs = pm.segments;
+    if (specs !== null) {
       let n = root;
-      for (let s = 1; s < pm.segments.length; s++) n = child(n, pm.segments[s]!);
+      const plan: Plan = { at: [], names: [], named: false, last: specs.length - 1 };
+      for (let s = 1; s < specs.length; s++) {
+        const sp = specs[s]!;
+        n = child(n, sp);
+        if (sp.kind === "param") {
+          plan.at.push(s);
+          plan.names.push(sp.name);
+          if (sp.name !== null) (plan as { named: boolean }).named = true;
+        }
+      }
       n.ends.push(i);
+      plans[i] = plan;
     } else if (pm.literalPrefix.startsWith("/")) {
       const whole = pm.literalPrefix.split("/");
       let n = root;
@@ -117,14 +143,11 @@ export function buildIndex(rules: readonly Rule[]): RouteIndex {
     }
   });
   bounds(root);
-  return { rules, resolved, root: root.max < 0 ? null : root, rest };
+  return { rules, resolved, root: root.max < 0 ? null : root, rest, plans };
 }
 
-// Whether the segment path[pos, end) is one that node `k` accepts.
+// Whether the non-empty segment path[pos, end) is one that group node `k` accepts.
 function fits(k: Node, path: string, pos: number, end: number): boolean {
-  const t = k.text;
-  if (t !== null) return t.length === end - pos && path.startsWith(t, pos);
-  if (end === pos) return false;
   const a = k.ascii;
   if (a === null) return true;
   for (let c = pos; c < end; c++) {
@@ -134,9 +157,23 @@ function fits(k: Node, path: string, pos: number, end: number): boolean {
   return true;
 }
 
-// The lowest index above `after` and below `best` of a trie rule matching the path, where
-// `pos` starts the segment `n`'s children consume; `best` when there is none.
-function walk(n: Node, path: string, pos: number, after: number, best: number): number {
+// The lowest index above `after` and below `best` of a trie rule matching the path where
+// `k` takes the segment ending at `slash` (-1: the last one); `best` when there is none.
+function enter(k: Node, path: string, slash: number, d: number, after: number, best: number): number {
+  if (slash !== -1) return walk(k, path, slash + 1, d + 1, after, best);
+  const ends = k.ends;
+  for (let e = 0; e < ends.length && ends[e]! < best; e++) if (ends[e]! > after) return ends[e]!;
+  return best;
+}
+
+// Where each segment of the path last walked starts, by ordinal: the walk notes them so
+// that reading a match's arguments needs no second pass over the path.
+const starts: number[] = [0, 1];
+let startsOf = "";
+
+// The same, for the children of `n`, where `pos` starts the segment they consume (ordinal `d`).
+function walk(n: Node, path: string, pos: number, d: number, after: number, best: number): number {
+  starts[d] = pos;
   const rx = n.rx;
   for (let j = 0; j < rx.length && rx[j]! < best; j++) {
     if (rx[j]! > after && n.rxRe[j]!.test(path)) {
@@ -145,21 +182,21 @@ function walk(n: Node, path: string, pos: number, after: number, best: number): 
     }
   }
   const slash = path.indexOf("/", pos);
-  const end = slash === -1 ? path.length : slash;
-  const kids = n.kids;
-  for (let j = 0; j < kids.length; j++) {
-    const k = kids[j]!;
-    if (k.min >= best || k.max <= after || !fits(k, path, pos, end)) continue;
-    if (slash !== -1) best = walk(k, path, slash + 1, after, best);
-    else {
-      const ends = k.ends;
-      for (let e = 0; e < ends.length && ends[e]! < best; e++) {
-        if (ends[e]! > after) {
-          best = ends[e]!;
-          break;
-        }
-      }
+  const len = (slash === -1 ? path.length : slash) - pos;
+  const lits = n.lits;
+  for (let j = 0; j < lits.length; j++) {
+    const k = lits[j]!;
+    // The length check first: it rules out most siblings without reading the path.
+    if (k.text!.length === len && path.startsWith(k.text!, pos)) {
+      if (k.min < best && k.max > after) best = enter(k, path, slash, d, after, best);
+      break;
     }
+  }
+  if (len === 0) return best;
+  const params = n.params;
+  for (let j = 0; j < params.length; j++) {
+    const k = params[j]!;
+    if (k.min < best && k.max > after && fits(k, path, pos, pos + len)) best = enter(k, path, slash, d, after, best);
   }
   return best;
 }
@@ -170,24 +207,29 @@ function walk(n: Node, path: string, pos: number, after: number, best: number): 
  */
 export function nextInTrie(index: RouteIndex, path: string, after: number): number {
   const root = index.root;
-  return root === null || path.charCodeAt(0) !== 47 ? Infinity : walk(root, path, 1, after, Infinity);
+  if (root === null || path.charCodeAt(0) !== 47) return Infinity;
+  startsOf = path;
+  return walk(root, path, 1, 1, after, Infinity);
 }
 
-/** What a simple pattern (see `PathMatches.segments`) captures from a path it matches. */
-export function segmentMatch(specs: readonly SegmentSpec[], path: string): MatchResult {
-  let args: string[] | null = null;
-  let kw: Record<string, string> | null = null;
-  for (let s = 1, pos = 1; s < specs.length; s++) {
-    let end = path.indexOf("/", pos);
-    if (end === -1) end = path.length;
-    const sp = specs[s]!;
-    if (sp.kind === "param") {
-      const v = path.slice(pos, end);
-      if (sp.name !== null) (kw ??= Object.create(null) as Record<string, string>)[sp.name] = v;
-      else (args ??= []).push(v);
-    }
-    pos = end + 1;
+/**
+ * What rule `i` captures from `path`, right after {@link nextInTrie} answered `i` for it;
+ * `null` when rule `i` is not a simple pattern (its regex must say).
+ */
+export function trieMatch(index: RouteIndex, i: number, path: string): MatchResult | null {
+  const plan = index.plans[i];
+  if (plan === undefined || startsOf !== path) return null;
+  const at = plan.at;
+  const n = at.length;
+  const args: string[] = n === 0 ? NO_ARGS : new Array<string>(n);
+  const kw = plan.named ? (Object.create(null) as Record<string, string>) : NO_KWARGS;
+  for (let a = 0; a < n; a++) {
+    const s = at[a]!;
+    const v = path.slice(starts[s], s === plan.last ? path.length : starts[s + 1]! - 1);
+    const name = plan.names[a]!;
+    if (name !== null) kw[name] = v;
+    else args[a] = v;
   }
   // As the regex does: with named groups present, only they are passed.
-  return kw !== null ? { pathArgs: NO_ARGS, pathKwargs: kw } : { pathArgs: args ?? NO_ARGS, pathKwargs: NO_KWARGS };
+  return { pathArgs: plan.named ? NO_ARGS : args, pathKwargs: kw };
 }

@@ -12,7 +12,7 @@
 
 import type { HTTPServerRequest } from "./httputil.js";
 import { appLog } from "./log.js";
-import { buildIndex, isRouter, nextInTrie, type RouteIndex, segmentMatch } from "./routing-index.js";
+import { buildIndex, isRouter, nextInTrie, type RouteIndex, trieMatch } from "./routing-index.js";
 import { type Matcher, type MatchResult, NO_ARGS, NO_KWARGS, PathMatches, translatePattern } from "./routing-pattern.js";
 
 export {
@@ -218,8 +218,7 @@ export class RuleRouter implements Router {
       if (t === r) return null;
       const i = t < r ? t : r;
       const rule = index.rules[i]!;
-      const specs = t < r ? (rule.matcher as PathMatches).segments : null;
-      const m = specs !== null ? segmentMatch(specs, path) : rule.matcher.match(request);
+      const m = (t < r ? trieMatch(index, i, path) : null) ?? rule.matcher.match(request);
       const found = m === null ? null : this.getTargetDelegate(rule, request, owner, m);
       if (found !== null) return found;
       if (i === t) t = nextInTrie(index, path, t);
