@@ -157,23 +157,21 @@ function fits(k: Node, path: string, pos: number, end: number): boolean {
   return true;
 }
 
-// The lowest index above `after` and below `best` of a trie rule matching the path where
-// `k` takes the segment ending at `slash` (-1: the last one); `best` when there is none.
-function enter(k: Node, path: string, slash: number, d: number, after: number, best: number): number {
-  if (slash !== -1) return walk(k, path, slash + 1, d + 1, after, best);
-  const ends = k.ends;
-  for (let e = 0; e < ends.length && ends[e]! < best; e++) if (ends[e]! > after) return ends[e]!;
-  return best;
-}
-
 // Where each segment of the path last walked starts, by ordinal: the walk notes them so
 // that reading a match's arguments needs no second pass over the path.
 const starts: number[] = [0, 1];
 let startsOf = "";
 
-// The same, for the children of `n`, where `pos` starts the segment they consume (ordinal `d`).
-function walk(n: Node, path: string, pos: number, d: number, after: number, best: number): number {
-  starts[d] = pos;
+// The lowest index above `after` and below `best` of a trie rule matching the path, where
+// `n` took the segment ending at `slash` (-1: the path's end) and the next one has ordinal
+// `d`; `best` when there is none.
+function walk(n: Node, path: string, slash: number, d: number, after: number, best: number): number {
+  if (slash === -1) {
+    const ends = n.ends;
+    for (let e = 0; e < ends.length && ends[e]! < best; e++) if (ends[e]! > after) return ends[e]!;
+    return best;
+  }
+  const pos = (starts[d] = slash + 1);
   const rx = n.rx;
   for (let j = 0; j < rx.length && rx[j]! < best; j++) {
     if (rx[j]! > after && n.rxRe[j]!.test(path)) {
@@ -181,14 +179,14 @@ function walk(n: Node, path: string, pos: number, d: number, after: number, best
       break;
     }
   }
-  const slash = path.indexOf("/", pos);
+  slash = path.indexOf("/", pos);
   const len = (slash === -1 ? path.length : slash) - pos;
   const lits = n.lits;
   for (let j = 0; j < lits.length; j++) {
     const k = lits[j]!;
     // The length check first: it rules out most siblings without reading the path.
     if (k.text!.length === len && path.startsWith(k.text!, pos)) {
-      if (k.min < best && k.max > after) best = enter(k, path, slash, d, after, best);
+      if (k.min < best && k.max > after) best = walk(k, path, slash, d + 1, after, best);
       break;
     }
   }
@@ -196,7 +194,7 @@ function walk(n: Node, path: string, pos: number, d: number, after: number, best
   const params = n.params;
   for (let j = 0; j < params.length; j++) {
     const k = params[j]!;
-    if (k.min < best && k.max > after && fits(k, path, pos, pos + len)) best = enter(k, path, slash, d, after, best);
+    if (k.min < best && k.max > after && fits(k, path, pos, pos + len)) best = walk(k, path, slash, d + 1, after, best);
   }
   return best;
 }
@@ -209,7 +207,7 @@ export function nextInTrie(index: RouteIndex, path: string, after: number): numb
   const root = index.root;
   if (root === null || path.charCodeAt(0) !== 47) return Infinity;
   startsOf = path;
-  return walk(root, path, 1, 1, after, Infinity);
+  return walk(root, path, 0, 1, after, Infinity);
 }
 
 /**
