@@ -17,12 +17,31 @@ import {
   type WebSocketRooms,
   websocketRooms,
 } from "./websocket-rooms.js";
+import {
+  BUSY,
+  CLOSE,
+  CLOSED,
+  CLOSING,
+  type EventData,
+  FAILED,
+  HandlerEvents,
+  HOLDING,
+  MESSAGE,
+  NO_ARGS,
+  ON_CLOSE_CALLED,
+  OPEN,
+  PING,
+  PONG,
+  type QueueItem,
+  RUNNING,
+  setHandlerHooks,
+  UPGRADED,
+} from "./websocket-events.js";
 import { WebSocketHeartbeat } from "./websocket-heartbeat.js";
 import {
   canUpgradeWebSocket,
   type WebSocketCompressionOptions,
   type WebSocketTransport,
-  type WebSocketTransportEvents,
 } from "./websocket-transport.js";
 import { type HeaderValue, RequestHandler, type WriteChunk } from "./web.js";
 
@@ -91,12 +110,6 @@ export function originNetloc(origin: string): string {
   return m === null ? "" : m[1]!;
 }
 
-type QueuedEvent =
-  | { readonly kind: "open" }
-  | { readonly kind: "message"; readonly data: string | Uint8Array }
-  | { readonly kind: "ping" | "pong"; readonly data: Uint8Array }
-  | { readonly kind: "close" };
-
 /**
  * Checks the arguments of a WebSocket close as RFC 6455 requires: a code that may be sent
  * (a reason alone means 1000) and a reason of at most 123 UTF-8 bytes. Returns the code.
@@ -134,21 +147,21 @@ export class WebSocketHandler extends RequestHandler {
   /** The close reason the peer sent, once closed (`null`: none). */
   closeReason: string | null = null;
 
-  #openArgs: unknown[] = [];
+  #openArgs: readonly unknown[] = NO_ARGS;
   #transport: WebSocketTransport | undefined;
   #subprotocol: string | null = null;
   #heartbeat: WebSocketHeartbeat | undefined;
-  /** Set once the 101 is on its way: the HTTP-only methods are off from then on. */
-  #upgraded = false;
-  /** While the 101 is being sent, events wait: the transport may report `open` right away. */
-  #holding = false;
-  /** `close()` was called, or the socket is gone: nothing more may be sent. */
-  #closing = false;
-  #closed = false;
-  #onCloseCalled = false;
-  #busy = false;
-  #failed = false;
-  #queue: QueuedEvent[] = [];
+  #state = 0;
+  // Only while callbacks are pending: an idle socket holds no queue.
+  #queue: QueueItem[] | undefined;
+
+  static {
+    setHandlerHooks({
+      opened: (h) => (h as WebSocketHandler).#opened(),
+      received: (h, kind, data) => (h as WebSocketHandler).#receive(kind, data),
+      closed: (h, code, reason) => (h as WebSocketHandler).#closedByPeer(code, reason),
+    });
+  }
 
   /** Seconds between keep-alive pings (the `websocketPingInterval` setting); override per handler. */
   get pingInterval(): number | null {
@@ -207,7 +220,7 @@ export class WebSocketHandler extends RequestHandler {
     }
     this.#subprotocol = selected || null;
     // The client left while prepare() was running: there is nobody to upgrade for.
-    if (this.#closed) return;
+    if (this.#state & CLOSED) return;
     const conn = this.request.connection;
     if (!canUpgradeWebSocket(conn)) {
       throw new HTTPError(501, "this host's connection cannot be upgraded to a WebSocket");
@@ -216,17 +229,16 @@ export class WebSocketHandler extends RequestHandler {
       subprotocol: this.#subprotocol,
       compression: this.getCompressionOptions(),
       maxMessageSize: this.maxMessageSize,
-      events: this.#makeEvents(),
+      events: new HandlerEvents(this),
       handler: this,
     });
     this.clearHeader("Content-Type");
     this.setStatus(101);
-    this.#holding = true;
+    this.#state |= HOLDING;
     try {
       void super.finish();
     } finally {
-      this.#upgraded = true;
-      this.#holding = false;
+      this.#state = (this.#state | UPGRADED) & ~HOLDING;
     }
     this.#pump();
   }
@@ -295,7 +307,7 @@ export class WebSocketHandler extends RequestHandler {
    */
   writeMessage(message: WebSocketMessage, binary = false): Promise<void> {
     const transport = this.#transport;
-    if (transport === undefined || this.#closing) throw new WebSocketClosedError();
+    if (transport === undefined || this.#state & CLOSING) throw new WebSocketClosedError();
     const data = typeof message === "string" || message instanceof Uint8Array ? message : encodeJsonMessage(message);
     const sent = transport.send(data, binary);
     // Callers may ignore the promise, as in Tornado; a closed socket must not become an
@@ -315,7 +327,7 @@ export class WebSocketHandler extends RequestHandler {
    */
   ping(data: string | Uint8Array = ""): void {
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    if (this.#transport === undefined || this.#closing) throw new WebSocketClosedError();
+    if (this.#transport === undefined || this.#state & CLOSING) throw new WebSocketClosedError();
     if (bytes.length > 125) throw new RangeError("control frame payloads may not exceed 125 bytes");
     this.#transport.ping(bytes);
   }
@@ -331,9 +343,9 @@ export class WebSocketHandler extends RequestHandler {
    */
   close(code?: number, reason?: string): void {
     const transport = this.#transport;
-    if (transport === undefined || this.#closing) return;
+    if (transport === undefined || this.#state & CLOSING) return;
     code = checkCloseArguments(code, reason);
-    this.#closing = true;
+    this.#state |= CLOSING;
     this.#heartbeat?.stop();
     transport.close(code ?? null, reason ?? null);
   }
@@ -402,7 +414,7 @@ export class WebSocketHandler extends RequestHandler {
    * override open(room: string) { this.join(room); }
    */
   join(room: string): void {
-    if (this.#transport === undefined || this.#closing) throw new WebSocketClosedError();
+    if (this.#transport === undefined || this.#state & CLOSING) throw new WebSocketClosedError();
     this.roomRegistry.join(room, this);
   }
 
@@ -439,7 +451,7 @@ export class WebSocketHandler extends RequestHandler {
    */
   _sendPrepared(data: Uint8Array, binary: boolean): boolean {
     const transport = this.#transport;
-    if (transport === undefined || this.#closing) return false;
+    if (transport === undefined || this.#state & CLOSING) return false;
     transport.send(data, binary).catch(NOOP);
     return true;
   }
@@ -453,136 +465,150 @@ export class WebSocketHandler extends RequestHandler {
       this.#transport.abort();
       return;
     }
-    this.#closing = this.#closed = true;
+    this.#state |= CLOSING | CLOSED;
     this.#callOnClose();
   }
 
-  #makeEvents(): WebSocketTransportEvents {
-    return {
-      open: () => {
-        const interval = this.pingInterval;
-        if (interval !== null && interval > 0) {
-          const transport = this.#transport!;
-          this.#heartbeat = new WebSocketHeartbeat(
-            interval,
-            this.pingTimeout,
-            () => transport.ping(new Uint8Array(0)),
-            () => this.close(),
-          );
-          this.#heartbeat.start();
-        }
-        this.#enqueue({ kind: "open" });
-      },
-      message: (data) => this.#enqueue({ kind: "message", data }),
-      ping: (data) => this.#enqueue({ kind: "ping", data }),
-      pong: (data) => {
-        this.#heartbeat?.pongReceived();
-        this.#enqueue({ kind: "pong", data });
-      },
-      close: (code, reason) => {
-        if (this.#closed) return;
-        this.#closing = this.#closed = true;
-        this.#heartbeat?.stop();
-        this.roomRegistry.leaveAll(this);
-        this.closeCode = code;
-        this.closeReason = reason;
-        this.#enqueue({ kind: "close" });
-      },
-    };
+  #opened(): void {
+    const interval = this.pingInterval;
+    if (interval !== null && interval > 0) {
+      const transport = this.#transport!;
+      this.#heartbeat = new WebSocketHeartbeat(
+        interval,
+        this.pingTimeout,
+        () => transport.ping(new Uint8Array(0)),
+        () => this.close(),
+      );
+      this.#heartbeat.start();
+    }
+    this.#receive(OPEN, undefined);
   }
 
-  #enqueue(event: QueuedEvent): void {
-    if (this.#failed && event.kind !== "close") return;
-    this.#queue.push(event);
-    if (!this.#busy && !this.#holding) this.#pump();
+  #closedByPeer(code: number | null, reason: string | null): void {
+    if (this.#state & CLOSED) return;
+    this.#state |= CLOSING | CLOSED;
+    this.#heartbeat?.stop();
+    this.roomRegistry.leaveAll(this);
+    this.closeCode = code;
+    this.closeReason = reason;
+    this.#receive(CLOSE, undefined);
+  }
+
+  #receive(kind: number, data: EventData): void {
+    const state = this.#state;
+    if (state & FAILED && kind !== CLOSE) return;
+    if (kind === PONG) this.#heartbeat?.pongReceived();
+    // Nothing pending and nothing running: the callback runs now, nothing is queued.
+    if (state & (BUSY | HOLDING | RUNNING) || this.#queue !== undefined) {
+      (this.#queue ??= []).push(kind, data);
+      return;
+    }
+    this.#run(kind, data);
+    this.#pump();
   }
 
   /** Runs queued callbacks in order; an async one holds the queue (and the socket) until it settles. */
   #pump(): void {
-    while (!this.#busy && this.#queue.length > 0) {
-      const event = this.#queue.shift()!;
-      let result: unknown;
-      try {
-        result = this.#dispatch(event);
-      } catch (e) {
-        this.#fail(e);
-        continue;
+    let queue: QueueItem[] | undefined;
+    while (!(this.#state & (BUSY | HOLDING | RUNNING)) && (queue = this.#queue) !== undefined) {
+      if (queue.length === 0) {
+        this.#queue = undefined;
+        return;
       }
-      if (isPromiseLike(result)) {
-        this.#busy = true;
-        this.#transport?.pause();
-        result.then(
-          () => this.#settled(),
-          (e: unknown) => {
-            this.#fail(e);
-            this.#settled();
-          },
-        );
-      }
+      const kind = queue.shift() as number;
+      this.#run(kind, queue.shift() as EventData);
+    }
+  }
+
+  #run(kind: number, data: EventData): void {
+    let result: unknown;
+    this.#state |= RUNNING;
+    try {
+      result = this.#dispatch(kind, data);
+    } catch (e) {
+      this.#state &= ~RUNNING;
+      this.#fail(e);
+      return;
+    }
+    this.#state &= ~RUNNING;
+    if (isPromiseLike(result)) {
+      this.#state |= BUSY;
+      this.#transport?.pause();
+      result.then(
+        () => this.#settled(),
+        (e: unknown) => {
+          this.#fail(e);
+          this.#settled();
+        },
+      );
     }
   }
 
   #settled(): void {
-    this.#busy = false;
-    if (!this.#closed) this.#transport?.resume();
+    this.#state &= ~BUSY;
+    if (!(this.#state & CLOSED)) this.#transport?.resume();
     this.#pump();
   }
 
-  #dispatch(event: QueuedEvent): unknown {
-    switch (event.kind) {
-      case "open":
-        return (this.open as (...a: unknown[]) => unknown).apply(this, this.#openArgs);
-      case "message":
-        return this.onMessage(event.data);
-      case "ping":
-        return this.onPing(event.data);
-      case "pong":
-        return this.onPong(event.data);
-      case "close":
+  #dispatch(kind: number, data: EventData): unknown {
+    switch (kind) {
+      case OPEN: {
+        const args = this.#openArgs;
+        this.#openArgs = NO_ARGS;
+        return (this.open as (...a: readonly unknown[]) => unknown).apply(this, args as unknown[]);
+      }
+      case MESSAGE:
+        return this.onMessage(data!);
+      case PING:
+        return this.onPing(data as Uint8Array);
+      case PONG:
+        return this.onPong(data as Uint8Array);
+      default:
         return this.#callOnClose();
     }
   }
 
   #callOnClose(): unknown {
-    if (this.#onCloseCalled) return undefined;
-    this.#onCloseCalled = true;
+    if (this.#state & ON_CLOSE_CALLED) return undefined;
+    this.#state |= ON_CLOSE_CALLED;
     return this.onClose();
   }
 
   /** A callback threw: log it and drop the connection, as Tornado; `onClose` still runs. */
   #fail(error: unknown): void {
     this.logException(error);
-    if (this.#failed) return;
-    this.#failed = true;
-    this.#queue = this.#queue.filter((e) => e.kind === "close");
-    this.#closing = true;
+    if (this.#state & FAILED) return;
+    this.#state |= FAILED | CLOSING;
+    // Of what is queued, only the close is still delivered.
+    // (Kinds are numbers and data never is, so a CLOSE in the queue is a queued close.)
+    if (this.#queue !== undefined) this.#queue = this.#queue.includes(CLOSE) ? [CLOSE, undefined] : [];
     this.#heartbeat?.stop();
     this.#transport?.abort();
   }
 
   // After the upgrade the HTTP response is gone: these would corrupt the socket.
   override write(chunk: WriteChunk): void {
-    if (this.#upgraded) throw new WebSocketError(NOT_SUPPORTED);
+    if (this.#state & UPGRADED) throw new WebSocketError(NOT_SUPPORTED);
     super.write(chunk);
   }
   override setHeader(name: string, value: HeaderValue): void {
-    if (this.#upgraded) throw new WebSocketError(NOT_SUPPORTED);
+    if (this.#state & UPGRADED) throw new WebSocketError(NOT_SUPPORTED);
     super.setHeader(name, value);
   }
   override setStatus(statusCode: number, reason?: string): void {
-    if (this.#upgraded) throw new WebSocketError(NOT_SUPPORTED);
+    if (this.#state & UPGRADED) throw new WebSocketError(NOT_SUPPORTED);
     super.setStatus(statusCode, reason);
   }
   override redirect(url: string, permanent?: boolean, status?: number): void {
-    if (this.#upgraded) throw new WebSocketError(NOT_SUPPORTED);
+    if (this.#state & UPGRADED) throw new WebSocketError(NOT_SUPPORTED);
     super.redirect(url, permanent, status);
   }
   override flush(): Promise<void> {
-    if (this.#upgraded) throw new WebSocketError(NOT_SUPPORTED);
+    if (this.#state & UPGRADED) throw new WebSocketError(NOT_SUPPORTED);
     return super.flush();
   }
   override finish(chunk?: WriteChunk): Promise<void> {
-    if (this.#upgraded) throw new WebSocketError(NOT_SUPPORTED);
+    if (this.#state & UPGRADED) throw new WebSocketError(NOT_SUPPORTED);
     return super.finish(chunk);
   }
 }

@@ -12,7 +12,7 @@
 import type * as http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { type RawData, WebSocket, WebSocketServer } from "ws";
 import {
   type Chunk,
   type HTTPConnection,
@@ -73,6 +73,7 @@ function wsServerFor(maxPayload: number, compression: WebSocketCompressionOption
   if (wss !== undefined) return wss;
   wss = new WebSocketServer({
     noServer: true,
+    WebSocket: TransportWebSocket,
     clientTracking: false,
     maxPayload,
     perMessageDeflate:
@@ -125,6 +126,21 @@ const BINARY_FRAME = { binary: true } as const;
 const TEXT_FRAME = { binary: false } as const;
 const EMPTY_HEAD = Buffer.alloc(0);
 
+// node:http no longer watches an upgraded socket: an unhandled 'error' would kill the
+// process. One function for every socket, not a closure each (memory per idle socket).
+function logUpgradeSocketError(err: Error): void {
+  genLog.debug("Upgrade socket error: %s", err.message);
+}
+
+/**
+ * `ws`'s socket with a slot for the transport it reports to, so that its listeners are
+ * functions shared by every socket rather than closures per socket: at tens of thousands
+ * of idle sockets each closure and its context is memory that bare `ws` does not spend.
+ */
+class TransportWebSocket extends WebSocket {
+  transport: NodeWebSocketTransport | undefined = undefined;
+}
+
 /**
  * The core's `HTTPConnection` for a request that arrived with an `Upgrade` header: it
  * writes an ordinary answer straight to the socket, or hands the socket to `ws` when the
@@ -141,18 +157,24 @@ class UpgradeConnection implements HTTPConnection, WebSocketUpgradable {
   #accepting = false;
   #finished = false;
   #closeCallback: (() => void) | null = null;
+  // Removed once ws has the socket: from then on ws reports the close (see _attach).
+  #onSocketClose: (() => void) | undefined;
 
   constructor(server: HTTPServer, req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     this.#server = server;
     this.#req = req;
     this.#socket = socket;
     this.#head = head;
-    socket.once("close", () => {
-      if (this.#finished) return;
-      const cb = this.#closeCallback;
-      this.#closeCallback = null;
-      cb?.();
-    });
+    this.#onSocketClose = () => {
+      if (!this.#finished) {
+        const cb = this.#closeCallback;
+        this.#closeCallback = null;
+        cb?.();
+      }
+      // ws drops a socket that closed during the handshake without telling anyone; we must.
+      this.#transport?._handshakeFailed();
+    };
+    socket.on("close", this.#onSocketClose);
   }
 
   upgradeWebSocket(params: WebSocketAcceptParams): WebSocketTransport {
@@ -209,7 +231,8 @@ class UpgradeConnection implements HTTPConnection, WebSocketUpgradable {
       const req = this.#req;
       transport._wss!.handleUpgrade(req, this.#socket, this.#head, (ws) => {
         pending.delete(req);
-        transport._attach(ws);
+        this.#handedOver();
+        transport._attach(ws as TransportWebSocket);
       });
       this.#req = RELEASED_REQUEST;
       this.#head = EMPTY_HEAD;
@@ -219,6 +242,17 @@ class UpgradeConnection implements HTTPConnection, WebSocketUpgradable {
     const socket = this.#socket;
     socket.once("finish", () => socket.destroy());
     socket.end();
+  }
+
+  // ws now owns the socket and reports its close and errors: drop what only the
+  // handshake needed, so an idle socket holds nothing of it.
+  #handedOver(): void {
+    const socket = this.#socket;
+    socket.removeListener("close", this.#onSocketClose!);
+    socket.removeListener("error", logUpgradeSocketError);
+    this.#onSocketClose = undefined;
+    this.#closeCallback = null;
+    this.#transport = undefined;
   }
 
   setCloseCallback(callback: (() => void) | null): void {
@@ -236,7 +270,7 @@ class NodeWebSocketTransport implements WebSocketTransport {
   readonly #events: WebSocketTransportEvents;
   readonly #socket: Duplex;
   readonly #server: HTTPServer;
-  #ws: WebSocket | undefined;
+  #ws: TransportWebSocket | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #reported = false;
   /** @internal The `ws` server that will take this socket over. */
@@ -246,41 +280,56 @@ class NodeWebSocketTransport implements WebSocketTransport {
     this.#events = events;
     this.#socket = socket;
     this.#server = server;
-    // ws drops a socket that closed during the handshake without telling anyone; we must.
-    socket.once("close", () => {
-      if (this.#ws === undefined) this.#report(null, null);
-    });
   }
 
-  /** @internal The handshake was refused after all: the handler hears of a closed socket. */
+  /** @internal The handshake was refused, or the socket closed before ws had it: the handler hears of a closed socket. */
   _handshakeFailed(): void {
-    this.#report(null, null);
+    if (this.#ws === undefined) this.#report(null, null);
   }
 
   /** @internal ws has written the 101: the socket is live. */
-  _attach(ws: WebSocket): void {
+  _attach(ws: TransportWebSocket): void {
     this.#ws = ws;
+    this._wss = undefined;
+    ws.transport = this;
     ws.binaryType = "nodebuffer";
     let set = openSockets.get(this.#server);
     if (set === undefined) openSockets.set(this.#server, (set = new Set()));
     set.add(this);
-    ws.on("message", (data: RawData, isBinary: boolean) => {
-      const buf = data as Buffer;
-      this.#events.message(isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf.toString("utf8"));
-    });
-    ws.on("ping", (data: Buffer) => this.#events.ping(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
-    ws.on("pong", (data: Buffer) => this.#events.pong(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
-    ws.on("error", (err: Error) => {
-      // ws has already sent the close frame with the matching code (1002, 1007, 1009).
-      genLog.debug("WebSocket protocol error from %s: %s", this.#remote(), err.message);
-      this.#startCloseTimer();
-    });
-    ws.on("close", (code: number, reason: Buffer) => {
-      set.delete(this);
-      // 1005 (no status) and 1006 (dropped) are never on the wire: Tornado's None.
-      this.#report(code === 1005 || code === 1006 ? null : code, reason.length === 0 ? null : reason.toString("utf8"));
-    });
+    ws.on("message", NodeWebSocketTransport.#onMessage);
+    ws.on("ping", NodeWebSocketTransport.#onPing);
+    ws.on("pong", NodeWebSocketTransport.#onPong);
+    ws.on("error", NodeWebSocketTransport.#onError);
+    ws.on("close", NodeWebSocketTransport.#onClose);
     this.#events.open();
+  }
+
+  // ws calls its listeners with the socket as `this`; these are shared by every socket.
+  static #onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const buf = data as Buffer;
+    (this as TransportWebSocket).transport!.#events.message(isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf.toString("utf8"));
+  }
+
+  static #onPing(this: WebSocket, data: Buffer): void {
+    (this as TransportWebSocket).transport!.#events.ping(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  static #onPong(this: WebSocket, data: Buffer): void {
+    (this as TransportWebSocket).transport!.#events.pong(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  static #onError(this: WebSocket, err: Error): void {
+    // ws has already sent the close frame with the matching code (1002, 1007, 1009).
+    const transport = (this as TransportWebSocket).transport!;
+    genLog.debug("WebSocket protocol error from %s: %s", transport.#remote(), err.message);
+    transport.#startCloseTimer();
+  }
+
+  static #onClose(this: WebSocket, code: number, reason: Buffer): void {
+    const transport = (this as TransportWebSocket).transport!;
+    openSockets.get(transport.#server)?.delete(transport);
+    // 1005 (no status) and 1006 (dropped) are never on the wire: Tornado's None.
+    transport.#report(code === 1005 || code === 1006 ? null : code, reason.length === 0 ? null : reason.toString("utf8"));
   }
 
   #remote(): string {
@@ -369,11 +418,9 @@ export function serveUpgrade(
   head: Buffer,
   adjust?: (request: HTTPServerRequest) => void,
 ): void {
-  // node:http no longer watches this socket: an unhandled 'error' would kill the process.
-  socket.on("error", (err: Error) => genLog.debug("Upgrade socket error: %s", err.message));
-  const raw = req.rawHeaders;
-  const headers = new HTTPHeaders();
-  for (let i = 0; i < raw.length; i += 2) headers.add(raw[i]!, raw[i + 1]!);
+  socket.on("error", logUpgradeSocketError);
+  // Read in place, not copied into a map: the request lives as long as its socket.
+  const headers = HTTPHeaders.fromRawHeaders(req.rawHeaders);
   // node:http does not parse the body of an upgrade request; refuse one rather than misread it.
   const cl = headers.getList("Content-Length");
   if (headers.has("Transfer-Encoding") || cl.length > 1 || (cl.length === 1 && cl[0] !== "0")) {
