@@ -58,6 +58,13 @@ export interface ServerState {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+// The response headers of the response being written, reused (see writeHeaders).
+const FLAT: string[] = [];
+
+// A repeated name (Set-Cookie) goes on the wire once per value, as Tornado writes it.
+function pushPairs(name: string, values: readonly string[]): void {
+  for (let i = 0; i < values.length; i++) FLAT.push(name, values[i]!);
+}
 // Tornado's GZipContentEncoding.GZIP_LEVEL.
 const GZIP_LEVEL = 6;
 
@@ -124,12 +131,14 @@ export class NodeConnection implements HTTPConnection {
       chunk = zlib.gzipSync(chunk ?? "", { level: GZIP_LEVEL });
       headers.set("Content-Length", String(chunk.length));
     }
-    const out: Record<string, string | string[]> = {};
-    // The object form takes Node's fast path in writeHead (no per-header setHeader calls).
-    headers.forEachList((name, values) => {
-      out[name] = values.length === 1 ? values[0]! : (values as string[]);
-    });
-    this.#res.writeHead(startLine.code, startLine.reason, out);
+    // A flat [name, value, …] array is the cheapest form writeHead takes (no object with
+    // per-response keys, no setHeader calls); node:http only reads it while writeHead runs,
+    // so one array serves every response.
+    const flat = FLAT;
+    flat.length = 0;
+    headers.forEachList(pushPairs);
+    this.#res.writeHead(startLine.code, startLine.reason, flat);
+    flat.length = 0;
     if (last) {
       this.#pending = chunk;
       return RESOLVED;

@@ -125,7 +125,13 @@ export class HTTPServer implements ListeningServer {
       this.server = http.createServer(httpOptions, this.#onRequest);
     }
     const idle = options.idleConnectionTimeout ?? s.idleConnectionTimeout ?? DEFAULT_LIMITS.idleConnectionTimeout;
-    this.server.keepAliveTimeout = idle * 1000;
+    // node:http's keep-alive timeout arms a timer after every response and clears it on the
+    // next request: two timer operations per request. The socket's inactivity timeout does
+    // the same job with one timer per connection, which every read and write refreshes;
+    // onIdleTimeout spares a connection whose response is still being made (long polling).
+    this.server.keepAliveTimeout = 0;
+    this.server.timeout = idle * 1000;
+    if (idle > 0) this.server.on("timeout", onIdleTimeout);
     this.server.headersTimeout = headerTimeout;
     this.server.requestTimeout = bodyTimeout;
     this.server.on("clientError", onClientError);
@@ -337,6 +343,8 @@ export class HTTPServer implements ListeningServer {
 
   // Requests with an Upgrade header (WebSockets) leave node:http's parser; route them too.
   #onUpgrade = (req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): void => {
+    // The idle timeout is HTTP's; an upgraded connection keeps its own (WebSocket pings).
+    if (typeof (socket as Socket).setTimeout === "function") (socket as Socket).setTimeout(0);
     serveUpgrade(this, req, socket, head, this.#xheaders ? (r) => this.#applyXheaders(r) : undefined);
   };
 
@@ -365,7 +373,7 @@ export class HTTPServer implements ListeningServer {
       return;
     }
     if (!hasBody) {
-      this.#run(delegate.finish.bind(delegate));
+      runFinish(delegate);
       return;
     }
     if (length > limit) {
@@ -386,7 +394,7 @@ export class HTTPServer implements ListeningServer {
     });
     req.on("end", () => {
       request.body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, received);
-      this.#run(delegate.finish.bind(delegate));
+      runFinish(delegate);
     });
     req.on("error", () => res.destroy());
   };
@@ -438,16 +446,7 @@ export class HTTPServer implements ListeningServer {
       delegate.abortBody(new ClientDisconnectedError());
       return;
     }
-    this.#run(delegate.finish.bind(delegate));
-  }
-
-  #run(fn: () => Promise<void> | void): void {
-    try {
-      const p = fn();
-      if (p !== undefined) p.catch((e: unknown) => genLog.error("Unhandled error serving request", e));
-    } catch (e) {
-      genLog.error("Unhandled error serving request", e);
-    }
+    runFinish(delegate);
   }
 
   #applyXheaders(request: HTTPServerRequest): void {
@@ -469,6 +468,31 @@ export class HTTPServer implements ListeningServer {
       if (proto === "http" || proto === "https") request.protocol = proto;
     }
   }
+}
+
+function logUnhandled(e: unknown): void {
+  genLog.error("Unhandled error serving request", e);
+}
+
+// Runs the handler; a sync handler returns nothing, so no promise is made for it.
+function runFinish(delegate: HandlerDelegate): void {
+  try {
+    const p = delegate.finish();
+    if (p !== undefined) p.catch(logUnhandled);
+  } catch (e) {
+    logUnhandled(e);
+  }
+}
+
+/**
+ * The socket saw no traffic for `idleConnectionTimeout`. Between requests that ends the
+ * connection, as Tornado's idle timeout; while a response is being made (a handler that
+ * waits, a slow upload under bodyTimeout) it does not: the socket's timer re-arms itself
+ * on the next read or write.
+ */
+function onIdleTimeout(socket: Socket): void {
+  // node:http keeps the response in progress on the socket; none means the connection idles.
+  if ((socket as Socket & { _httpMessage?: unknown })._httpMessage == null) socket.destroy();
 }
 
 // What bodyFraming finds besides a Content-Length.

@@ -164,6 +164,57 @@ describe("connections", () => {
     expect(r.closedAfterMs).toBeLessThan(4000);
   });
 
+  test("a connection that never sends a request is closed after idleConnectionTimeout", async () => {
+    const base = await start(new Application([["/", InfoHandler]]), { idleConnectionTimeout: 0.3 });
+    const r = await rawRequest(Number(new URL(base).port), "", 5000);
+    expect(r.text).toBe("");
+    expect(r.closedAfterMs).toBeGreaterThanOrEqual(250);
+    expect(r.closedAfterMs).toBeLessThan(4000);
+  });
+
+  test("a response that takes longer than idleConnectionTimeout is still sent, then the connection idles", async () => {
+    class SlowHandler extends RequestHandler {
+      override async get() {
+        await new Promise((r) => setTimeout(r, 700));
+        this.write("late");
+      }
+    }
+    const base = await start(new Application([["/", SlowHandler]]), { idleConnectionTimeout: 0.2 });
+    const r = await rawRequest(Number(new URL(base).port), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
+    expect(r.text).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nlate$/);
+    expect(r.closedAfterMs).toBeGreaterThanOrEqual(850);
+    expect(r.closedAfterMs).toBeLessThan(4000);
+  });
+
+  test("each request on a keep-alive connection starts the idle timeout again", async () => {
+    const base = await start(new Application([["/", InfoHandler]]), { idleConnectionTimeout: 0.4 });
+    const sock = net.connect(Number(new URL(base).port), "127.0.0.1");
+    sock.on("error", () => {});
+    let text = "";
+    sock.on("data", (c: Buffer) => (text += c.toString("latin1")));
+    const closed = new Promise<number>((resolve) => sock.on("close", () => resolve(Date.now())));
+    const guard = setTimeout(() => sock.destroy(), 5000);
+    const req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    const t0 = Date.now();
+    // Three requests 250 ms apart: each comes before the 400 ms timeout runs out.
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 250));
+      sock.write(req);
+    }
+    const closedAt = await closed;
+    clearTimeout(guard);
+    expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(3);
+    expect(closedAt - t0).toBeGreaterThanOrEqual(500 + 350);
+    expect(closedAt - t0).toBeLessThan(4000);
+  });
+
+  test("responses carry no Keep-Alive header, as Tornado's", async () => {
+    const base = await start(new Application([["/", InfoHandler]]), { idleConnectionTimeout: 0.2 });
+    const r = await rawRequest(Number(new URL(base).port), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
+    expect(r.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(r.text).not.toMatch(/^Keep-Alive:/im);
+  });
+
   test("a client that never finishes its headers is closed after headerTimeout (slowloris)", async () => {
     const base = await start(new Application([["/", InfoHandler]]), { headerTimeout: 0.5 });
     const port = Number(new URL(base).port);
