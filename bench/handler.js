@@ -64,12 +64,23 @@ const VARIANTS = [
   { label: "JSON object body", app: new Application([["/", Json]]) },
 ];
 
-// The headers a typical load generator sends.
+// The headers a typical load generator sends, as node:http hands them over (rawHeaders).
+const RAW_HEADERS = ["Host", "127.0.0.1:8888", "Accept", "*/*"];
+
+// The request as the Node host builds it (src/node/httpserver-connection.ts,
+// nodeServerRequest): headers read in place from the raw array, not copied.
 function request() {
-  const headers = new HTTPHeaders();
-  headers.add("Host", "127.0.0.1:8888");
-  headers.add("Accept", "*/*");
-  return new HTTPServerRequest({ method: "GET", uri: "/", headers, connection: new NullConnection() });
+  const headers = HTTPHeaders.fromRawHeaders(RAW_HEADERS);
+  return new HTTPServerRequest({
+    method: "GET",
+    uri: "/",
+    version: "HTTP/1.1",
+    headers,
+    remoteIp: "127.0.0.1",
+    protocol: "http",
+    host: headers.get("Host") ?? "127.0.0.1",
+    connection: new NullConnection(),
+  });
 }
 
 function cpuMicros() {
