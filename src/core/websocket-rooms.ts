@@ -81,27 +81,33 @@ export function encodeJsonMessage(message: unknown): string {
  */
 export class InMemoryWebSocketRooms implements WebSocketRooms {
   readonly #rooms = new Map<string, Set<WebSocketHandler>>();
-  readonly #memberRooms = new WeakMap<WebSocketHandler, Set<string>>();
+  // A member in one room (the usual case) maps to the room's name; only a member of
+  // several gets a Set: at tens of thousands of sockets a Set each is measurable memory.
+  readonly #memberRooms = new WeakMap<WebSocketHandler, string | Set<string>>();
 
   join(room: string, member: WebSocketHandler): void {
     let set = this.#rooms.get(room);
     if (set === undefined) this.#rooms.set(room, (set = new Set()));
     set.add(member);
-    let mine = this.#memberRooms.get(member);
-    if (mine === undefined) this.#memberRooms.set(member, (mine = new Set()));
-    mine.add(room);
+    const mine = this.#memberRooms.get(member);
+    if (mine === undefined) this.#memberRooms.set(member, room);
+    else if (typeof mine === "string") {
+      if (mine !== room) this.#memberRooms.set(member, new Set([mine, room]));
+    } else mine.add(room);
   }
 
   leave(room: string, member: WebSocketHandler): void {
     const set = this.#rooms.get(room);
     if (set !== undefined && set.delete(member) && set.size === 0) this.#rooms.delete(room);
-    this.#memberRooms.get(member)?.delete(room);
+    const mine = this.#memberRooms.get(member);
+    if (mine === room) this.#memberRooms.delete(member);
+    else if (typeof mine === "object") mine.delete(room);
   }
 
   leaveAll(member: WebSocketHandler): void {
     const mine = this.#memberRooms.get(member);
     if (mine === undefined) return;
-    for (const room of mine) {
+    for (const room of typeof mine === "string" ? [mine] : mine) {
       const set = this.#rooms.get(room);
       if (set !== undefined && set.delete(member) && set.size === 0) this.#rooms.delete(room);
     }
@@ -110,7 +116,7 @@ export class InMemoryWebSocketRooms implements WebSocketRooms {
 
   roomsOf(member: WebSocketHandler): string[] {
     const mine = this.#memberRooms.get(member);
-    return mine === undefined ? [] : [...mine];
+    return mine === undefined ? [] : typeof mine === "string" ? [mine] : [...mine];
   }
 
   members(room: string): WebSocketHandler[] {

@@ -133,12 +133,20 @@ function logUpgradeSocketError(err: Error): void {
 }
 
 /**
- * `ws`'s socket with a slot for the transport it reports to, so that its listeners are
- * functions shared by every socket rather than closures per socket: at tens of thousands
- * of idle sockets each closure and its context is memory that bare `ws` does not spend.
+ * `ws`'s socket, reporting straight to its transport. `ws` tells what happens through
+ * `emit`; once the transport is set, `emit` hands each event to it directly, so a socket
+ * holds no listener functions and no listener table (at tens of thousands of idle sockets
+ * those are memory bare `ws` does not spend), and a message skips the listener lookup.
  */
 class TransportWebSocket extends WebSocket {
   transport: NodeWebSocketTransport | undefined = undefined;
+
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    const transport = this.transport;
+    if (transport === undefined) return super.emit(event, a, b);
+    transport._wsEvent(event, a, b);
+    return true;
+  }
 }
 
 /**
@@ -229,11 +237,17 @@ class UpgradeConnection implements HTTPConnection, WebSocketUpgradable {
       this.#accepting = false;
       const transport = this.#transport!;
       const req = this.#req;
-      transport._wss!.handleUpgrade(req, this.#socket, this.#head, (ws) => {
-        pending.delete(req);
-        this.#handedOver();
+      const socket = this.#socket;
+      // Before ws adds its own close listener: a listener array that once held three
+      // keeps room for nineteen, for the socket's life.
+      this.#handedOver();
+      transport._wss!.handleUpgrade(req, socket, this.#head, (ws) => {
+        socket.removeListener("error", logUpgradeSocketError);
         transport._attach(ws as TransportWebSocket);
       });
+      // ws answers at once: without a socket for us, it refused the handshake (and closed).
+      pending.delete(req);
+      transport._handshakeFailed();
       this.#req = RELEASED_REQUEST;
       this.#head = EMPTY_HEAD;
       return;
@@ -244,12 +258,10 @@ class UpgradeConnection implements HTTPConnection, WebSocketUpgradable {
     socket.end();
   }
 
-  // ws now owns the socket and reports its close and errors: drop what only the
-  // handshake needed, so an idle socket holds nothing of it.
+  // ws takes the socket over and reports its close: drop what only the handshake
+  // needed, so an idle socket holds nothing of it.
   #handedOver(): void {
-    const socket = this.#socket;
-    socket.removeListener("close", this.#onSocketClose!);
-    socket.removeListener("error", logUpgradeSocketError);
+    this.#socket.removeListener("close", this.#onSocketClose!);
     this.#onSocketClose = undefined;
     this.#closeCallback = null;
     this.#transport = undefined;
@@ -296,40 +308,37 @@ class NodeWebSocketTransport implements WebSocketTransport {
     let set = openSockets.get(this.#server);
     if (set === undefined) openSockets.set(this.#server, (set = new Set()));
     set.add(this);
-    ws.on("message", NodeWebSocketTransport.#onMessage);
-    ws.on("ping", NodeWebSocketTransport.#onPing);
-    ws.on("pong", NodeWebSocketTransport.#onPong);
-    ws.on("error", NodeWebSocketTransport.#onError);
-    ws.on("close", NodeWebSocketTransport.#onClose);
     this.#events.open();
   }
 
-  // ws calls its listeners with the socket as `this`; these are shared by every socket.
-  static #onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-    const buf = data as Buffer;
-    (this as TransportWebSocket).transport!.#events.message(isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf.toString("utf8"));
-  }
-
-  static #onPing(this: WebSocket, data: Buffer): void {
-    (this as TransportWebSocket).transport!.#events.ping(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }
-
-  static #onPong(this: WebSocket, data: Buffer): void {
-    (this as TransportWebSocket).transport!.#events.pong(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }
-
-  static #onError(this: WebSocket, err: Error): void {
-    // ws has already sent the close frame with the matching code (1002, 1007, 1009).
-    const transport = (this as TransportWebSocket).transport!;
-    genLog.debug("WebSocket protocol error from %s: %s", transport.#remote(), err.message);
-    transport.#startCloseTimer();
-  }
-
-  static #onClose(this: WebSocket, code: number, reason: Buffer): void {
-    const transport = (this as TransportWebSocket).transport!;
-    openSockets.get(transport.#server)?.delete(transport);
-    // 1005 (no status) and 1006 (dropped) are never on the wire: Tornado's None.
-    transport.#report(code === 1005 || code === 1006 ? null : code, reason.length === 0 ? null : reason.toString("utf8"));
+  /** @internal What `ws` emits for this socket (see `TransportWebSocket`). */
+  _wsEvent(event: string | symbol, a: unknown, b: unknown): void {
+    switch (event) {
+      case "message": {
+        const buf = a as Buffer;
+        this.#events.message(b === true ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf.toString("utf8"));
+        return;
+      }
+      case "ping":
+      case "pong": {
+        const buf = a as Buffer;
+        this.#events[event](new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+        return;
+      }
+      case "error":
+        // ws has already sent the close frame with the matching code (1002, 1007, 1009).
+        genLog.debug("WebSocket protocol error from %s: %s", this.#remote(), (a as Error).message);
+        this.#startCloseTimer();
+        return;
+      case "close": {
+        openSockets.get(this.#server)?.delete(this);
+        const code = a as number;
+        const reason = b as Buffer;
+        // 1005 (no status) and 1006 (dropped) are never on the wire: Tornado's None.
+        this.#report(code === 1005 || code === 1006 ? null : code, reason.length === 0 ? null : reason.toString("utf8"));
+        return;
+      }
+    }
   }
 
   #remote(): string {

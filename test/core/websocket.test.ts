@@ -213,6 +213,25 @@ describe("rooms bookkeeping", () => {
     rooms.leave("nowhere", a);
   });
 
+  test("a member's rooms stay right as it goes from one room to two and back", () => {
+    const rooms = new InMemoryWebSocketRooms();
+    const a = member();
+    rooms.join("x", a);
+    rooms.leave("y", a);
+    expect(rooms.roomsOf(a)).toEqual(["x"]);
+    rooms.join("y", a);
+    expect(rooms.roomsOf(a).sort()).toEqual(["x", "y"]);
+    rooms.leave("x", a);
+    expect(rooms.roomsOf(a)).toEqual(["y"]);
+    expect(rooms.members("y")).toEqual([a]);
+    rooms.leave("y", a);
+    expect(rooms.roomsOf(a)).toEqual([]);
+    rooms.join("z", a);
+    rooms.leaveAll(a);
+    expect(rooms.roomsOf(a)).toEqual([]);
+    expect(rooms.size("z")).toBe(0);
+  });
+
   test("a broadcast skips members that are not open and counts the rest", () => {
     const rooms = new InMemoryWebSocketRooms();
     rooms.join("x", member());
