@@ -30,8 +30,7 @@ import { feature, hasFeature } from "./features.js";
 import { parseUrlencodedBody, refuseContentEncoding } from "./form-body.js";
 import { type KeyStorage, stateKeyOf } from "./stateful.js";
 import type { TemplateLoader } from "./uimodule.js";
-import { sha1 } from "@noble/hashes/legacy.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
+import { sha1Hex } from "./sha1.js";
 import type { InitArgs } from "./routing.js";
 import { VERSION } from "./version.js";
 
@@ -106,12 +105,8 @@ function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
 /** SHA-1 hex of a body given as its buffered chunks (text is hashed as UTF-8). */
 export type EtagHasher = (chunks: readonly Chunk[]) => string;
 
-// The portable hasher; a host with a faster native hash installs it (Node: node:crypto).
-let etagHasher: EtagHasher = (chunks) => {
-  const h = sha1.create();
-  for (const c of chunks) h.update(typeof c === "string" ? encoder.encode(c) : c);
-  return bytesToHex(h.digest());
-};
+// The portable hasher (sha1.ts); a host with a faster native hash may install its own.
+let etagHasher: EtagHasher = sha1Hex;
 
 /**
  * Replaces the SHA-1 used for default ETags. The Node host installs `node:crypto`'s,
