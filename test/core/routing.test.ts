@@ -4,11 +4,14 @@
  */
 import { describe, expect, test } from "vitest";
 import {
+  HostMatches,
   HTTPServerRequest,
   PathMatches,
   RequestHandler,
   RoutePatternError,
+  Rule,
   RuleRouter,
+  type RuleSpec,
   translatePattern,
   url,
 } from "../../src/core/index.js";
@@ -82,8 +85,6 @@ describe("reverse", () => {
   });
 });
 
-class H extends RequestHandler {}
-
 // A deterministic pseudo-random generator, so a failure can be replayed.
 function rng(seed: number): () => number {
   return () => {
@@ -92,7 +93,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const SEGMENTS = ["repos", "users", "orgs", "a", "b", "issues", "1", "42", "x.y", "gists", ""];
+const SEGMENTS = ["repos", "users", "orgs", "a", "b", "issues", "1", "42", "x.y", "gists", "", "é", "%C3%A9", "x.json", "a_b-c~"];
 const PATTERNS = [
   (s: string) => `/${s}`,
   (s: string) => `/${s}/`,
@@ -114,35 +115,70 @@ const PATTERNS = [
   (s: string) => `/${s}/([0-9a-f]+)/`,
   (s: string) => `/${s}/([^/.]+)\\.json`,
   () => `/([^/]+)/([^/]+)`,
+  (s: string) => `/${s}/([^/.]+)`,
+  (s: string) => `/${s}/([A-Za-z0-9_.~-]+)/(\\w+)`,
+  (s: string) => `/${s}/b/(.*)`,
+  (s: string) => `/${s}/(\\d+)/(.+)`,
+  (s: string) => `/a\\/${s}`,
+  (s: string) => `^/${s}/([^/]+)$`,
+  (s: string) => `(.*)/${s}`,
 ];
+
+class H extends RequestHandler {}
+
+/** The ground truth: Tornado's ordered scan, each rule asked through its matcher's regex. */
+function scan(rules: readonly Rule[], request: HTTPServerRequest): { handler: unknown; args: unknown; kwargs: unknown } | null {
+  for (const rule of rules) {
+    const m = rule.matcher.match(request);
+    if (m === null) continue;
+    if (rule.target instanceof RuleRouter) {
+      const inner = scan(rule.target.rules, request);
+      if (inner !== null) return inner;
+      continue;
+    }
+    return { handler: rule.target, args: m.pathArgs, kwargs: { ...m.pathKwargs } };
+  }
+  return null;
+}
 
 describe("the indexed router", () => {
   test("answers exactly what an ordered scan answers, for random tables and paths", () => {
     const rand = rng(12345);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+    const pattern = () => pick(PATTERNS)(pick(SEGMENTS));
     let compared = 0;
-    for (let table = 0; table < 200; table++) {
-      const patterns = Array.from({ length: 1 + Math.floor(rand() * 30) }, () => pick(PATTERNS)(pick(SEGMENTS)));
-      const handlers = patterns.map(() => class extends H {});
-      const router = new RuleRouter(patterns.map((p, i) => url(p, handlers[i]!)));
-      const regexes = patterns.map((p) => new PathMatches(p));
+    let hits = 0;
+    for (let table = 0; table < 300; table++) {
+      // Mostly path rules with handler classes; some RegExp objects, host rules and nested
+      // routers (which may decline, letting the scan go on).
+      const specs: RuleSpec[] = Array.from({ length: 1 + Math.floor(rand() * 30) }, (): RuleSpec => {
+        const kind = rand();
+        const handler = class extends H {};
+        if (kind < 0.05) return [new RegExp(translatePattern(pattern())), handler];
+        if (kind < 0.1) return new Rule(new HostMatches(pick(["127\\.0\\.0\\.1", "example\\.com"])), handler);
+        if (kind < 0.18) return [pattern(), Array.from({ length: 1 + Math.floor(rand() * 3) }, () => url(pattern(), class extends H {}))];
+        return url(pattern(), handler);
+      });
+      const router = new RuleRouter(specs);
       for (let k = 0; k < 60; k++) {
-        const path = "/" + Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(SEGMENTS)).join("/");
-        const expected = regexes.findIndex((m) => m.matchPath(path) !== null);
-        const got = router.findHandler(req(path), owner);
-        const gotIndex = got === null ? -1 : handlers.indexOf(got.handlerClass as typeof H);
-        if (gotIndex !== expected) {
-          throw new Error(`table ${JSON.stringify(patterns)} path ${path}: scan says ${expected}, index says ${gotIndex}`);
+        const path = rand() < 0.02 ? "*" : "/" + Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(SEGMENTS)).join("/");
+        const request = req(path, pick(["127.0.0.1", "example.com:8888", "other.org"]));
+        const want = scan(router.rules, request);
+        const got = router.findHandler(request, owner);
+        const gotAnswer = got === null ? null : { handler: got.handlerClass, args: got.pathArgs, kwargs: { ...got.pathKwargs } };
+        if (want?.handler !== gotAnswer?.handler) {
+          const table = router.rules.map((r) => (r.matcher instanceof PathMatches ? r.matcher.regex.source : r.matcher.constructor.name));
+          throw new Error(`table ${JSON.stringify(table)} path ${path}: the scan and the index disagree`);
         }
-        if (got !== null) {
-          const want = regexes[expected]!.matchPath(path)!;
-          expect(got.pathArgs).toEqual(want.pathArgs);
-          expect({ ...got.pathKwargs }).toEqual({ ...want.pathKwargs });
-        }
+        expect(gotAnswer).toEqual(want);
         compared++;
+        if (want !== null) hits++;
       }
     }
-    expect(compared).toBe(12000);
+    expect(compared).toBe(18000);
+    // Both outcomes are well represented, or the comparison would prove little.
+    expect(hits).toBeGreaterThan(4000);
+    expect(compared - hits).toBeGreaterThan(4000);
   });
 
   test("a nested router that finds nothing lets the scan go on", () => {
@@ -154,6 +190,82 @@ describe("the indexed router", () => {
     ]);
     expect(router.findHandler(req("/api/v1"), owner)?.handlerClass).toBe(A);
     expect(router.findHandler(req("/api/v2"), owner)?.handlerClass).toBe(B);
+  });
+
+  test("an earlier pattern wins over a later exact path it also matches", () => {
+    class A extends H {}
+    class B extends H {}
+    const router = new RuleRouter([
+      ["/(.*)", A],
+      ["/x", B],
+    ]);
+    expect(router.findHandler(req("/x"), owner)).toMatchObject({ handlerClass: A, pathArgs: ["x"] });
+  });
+
+  test("a regex rule under a literal start keeps its place in declaration order", () => {
+    class A extends H {}
+    class B extends H {}
+    class C extends H {}
+    const router = new RuleRouter([
+      ["/static/b", A],
+      ["/static/(.*)", B],
+      ["/static/([^/]+)", C],
+    ]);
+    expect(router.findHandler(req("/static/b"), owner)?.handlerClass).toBe(A);
+    expect(router.findHandler(req("/static/c"), owner)).toMatchObject({ handlerClass: B, pathArgs: ["c"] });
+    expect(router.findHandler(req("/static/"), owner)).toMatchObject({ handlerClass: B, pathArgs: [""] });
+    expect(router.findHandler(req("/static"), owner)).toBeNull();
+  });
+
+  test("a one-segment group accepts what its regex accepts, non-ASCII included", () => {
+    class W extends H {}
+    class N extends H {}
+    const router = new RuleRouter([
+      ["/w/(\\w+)", W],
+      ["/n/([^/.]+)", N],
+    ]);
+    expect(router.findHandler(req("/w/abc_9"), owner)?.pathArgs).toEqual(["abc_9"]);
+    // JavaScript's \w (no u flag) is ASCII only; paths normally arrive percent-encoded anyway.
+    expect(router.findHandler(req("/w/é"), owner)).toBeNull();
+    expect(router.findHandler(req("/w/%C3%A9"), owner)).toBeNull();
+    expect(router.findHandler(req("/n/é"), owner)?.pathArgs).toEqual(["é"]);
+    expect(router.findHandler(req("/n/a.b"), owner)).toBeNull();
+    expect(router.findHandler(req("/n/"), owner)).toBeNull();
+  });
+
+  test("named groups are passed as keyword arguments only", () => {
+    class A extends H {}
+    const router = new RuleRouter([["/u/(?P<user>[^/]+)/(\\d+)", A]]);
+    const got = router.findHandler(req("/u/ana/7"), owner);
+    expect(got?.pathArgs).toEqual([]);
+    expect({ ...got?.pathKwargs }).toEqual({ user: "ana" });
+  });
+
+  test("an escaped slash in a pattern is a slash in the path", () => {
+    class A extends H {}
+    const router = new RuleRouter([["/a\\/b/(\\d+)", A]]);
+    expect(router.findHandler(req("/a/b/3"), owner)?.pathArgs).toEqual(["3"]);
+  });
+
+  test("a nested router under a regex rule that declines lets the scan go on", () => {
+    class A extends H {}
+    class B extends H {}
+    const router = new RuleRouter([
+      ["/a.*", [["/a/only", A]]],
+      ["/a/(\\w+)", B],
+    ]);
+    expect(router.findHandler(req("/a/only"), owner)?.handlerClass).toBe(A);
+    expect(router.findHandler(req("/a/other"), owner)).toMatchObject({ handlerClass: B, pathArgs: ["other"] });
+  });
+
+  test("a path that does not start with / reaches only the rules that can match it", () => {
+    class A extends H {}
+    class B extends H {}
+    const router = new RuleRouter([
+      ["/(.*)", A],
+      ["\\*", B],
+    ]);
+    expect(router.findHandler(req("*"), owner)?.handlerClass).toBe(B);
   });
 
   test("rules added later are found (the index is rebuilt)", () => {
