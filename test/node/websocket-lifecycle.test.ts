@@ -8,7 +8,7 @@ import { WebSocketClosedError } from "../../src/core/websocket.js";
 import { closeWebSockets, openWebSocketCount } from "../../src/node/websocket.js";
 import { captureLog } from "./tcp-helpers.js";
 import { seen, serverClosed, useWebSocketServer } from "./websocket-app.js";
-import { within } from "./websocket-helpers.js";
+import { rawExchange, statusOf, upgradeRequest, within } from "./websocket-helpers.js";
 
 const t = useWebSocketServer();
 const connect = t.connect;
@@ -121,6 +121,16 @@ describe("compression", () => {
     expect(await conn.readMessage()).toBe("still works");
     conn.close();
     await serverClosed.next();
+  });
+
+  test("an extension offer ws cannot accept is refused with 400, and the handler hears the close once", async () => {
+    serverClosed.clear();
+    const offer = { "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits=99" };
+    const answer = await rawExchange(t.port, upgradeRequest("/compressed", t.port, offer));
+    expect(statusOf(answer)).toBe(400);
+    expect(await serverClosed.next()).toEqual([null, null]);
+    await expect(serverClosed.next(100)).rejects.toThrow();
+    expect(openWebSocketCount(t.server)).toBe(0);
   });
 
   test("a client without compression is served uncompressed by a compressing handler", async () => {
