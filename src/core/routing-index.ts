@@ -74,28 +74,23 @@ function node(text: string | null, test: RegExp | null): Node {
   return { text, src: test?.source ?? "", ascii, test, lits: [], params: [], ends: [], rx: [], rxRe: [], min: Infinity, max: -1 };
 }
 
-function child(n: Node, sp: SegmentSpec): Node {
+// Notes that rule `i` lies below `n`. Rules arrive in order, so a node's bounds are its
+// first rule's index and its latest one's.
+function mark(n: Node, i: number): Node {
+  if (n.max < 0) n.min = i;
+  n.max = i;
+  return n;
+}
+
+// The child of `n` for one segment of rule `i` (made if new), marked.
+function child(n: Node, sp: SegmentSpec, i: number): Node {
   const text = sp.kind === "literal" ? sp.text : null;
   const test = sp.kind === "param" ? sp.test : null;
   const src = test?.source ?? "";
   const kids = text === null ? n.params : n.lits;
   let k = kids.find((x) => x.text === text && x.src === src);
   if (k === undefined) kids.push((k = node(text, test)));
-  return k;
-}
-
-function bounds(n: Node): void {
-  for (const k of [...n.lits, ...n.params]) {
-    bounds(k);
-    n.min = Math.min(n.min, k.min);
-    n.max = Math.max(n.max, k.max);
-  }
-  for (const list of [n.ends, n.rx]) {
-    if (list.length > 0) {
-      n.min = Math.min(n.min, list[0]!);
-      n.max = Math.max(n.max, list[list.length - 1]!);
-    }
-  }
+  return mark(k, i);
 }
 
 /** Indexes `rules` (a snapshot: the router rebuilds the index when its rules change). */
@@ -111,27 +106,28 @@ export function buildIndex(rules: readonly Rule[]): RouteIndex {
     if (m.constructor !== PathMatches) return void rest.push(i);
     const pm = m as PathMatches;
     const specs = pm.segments;
-    if (specs !== null) {
-      let n = root;
-      const plan: Plan = { at: [], names: [], named: false, last: specs.length - 1 };
-      for (let s = 1; s < specs.length; s++) {
-        const sp = specs[s]!;
-        n = child(n, sp);
-        if (sp.kind === "param") {
-          plan.at.push(s);
-          plan.names.push(sp.name);
-          if (sp.name !== null) (plan as { named: boolean }).named = true;
-        }
+    // A simple pattern ends at its node; any other hangs where its literal start reaches.
+    const steps = specs ?? (pm.literalPrefix ? pm.literalPrefix.split("/").slice(0, -1).map((text) => ({ kind: "literal", text }) as const) : null);
+    if (steps === null) rest.push(i);
+    else {
+      let n = mark(root, i);
+      for (let s = 1; s < steps.length; s++) n = child(n, steps[s]!, i);
+      if (specs === null) {
+        n.rx.push(i);
+        n.rxRe.push(pm.regex);
+      } else {
+        n.ends.push(i);
+        const at: number[] = [];
+        const names: Array<string | null> = [];
+        specs.forEach((sp, s) => {
+          if (sp.kind === "param") {
+            at.push(s);
+            names.push(sp.name);
+          }
+        });
+        plans[i] = { at, names, named: names.some((x) => x !== null), last: specs.length - 1 };
       }
-      n.ends.push(i);
-      plans[i] = plan;
-    } else if (pm.literalPrefix.startsWith("/")) {
-      const whole = pm.literalPrefix.split("/");
-      let n = root;
-      for (let s = 1; s < whole.length - 1; s++) n = child(n, { kind: "literal", text: whole[s]! });
-      n.rx.push(i);
-      n.rxRe.push(pm.regex);
-    } else rest.push(i);
+    }
     const p = pm.exactPath;
     if (p !== null && !resolved.has(p)) {
       // The first rule an ordered scan meets for this path must be a plain path rule with
@@ -142,7 +138,6 @@ export function buildIndex(rules: readonly Rule[]): RouteIndex {
       }
     }
   });
-  bounds(root);
   return { rules, resolved, root: root.max < 0 ? null : root, rest, plans };
 }
 

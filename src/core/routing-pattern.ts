@@ -53,56 +53,6 @@ export function translatePattern(pattern: string): string {
 }
 
 const META = new Set(["\\", "^", "$", ".", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}"]);
-const QUANTIFIERS = new Set(["?", "*", "{"]);
-
-/**
- * The literal text every match of `source` starts with, and whether the whole pattern is
- * that literal (an exact path). A top-level `|` means no prefix is certain.
- */
-function analyseLiteral(source: string): { prefix: string; exact: boolean } {
-  if (hasTopLevelAlternation(source)) return { prefix: "", exact: false };
-  let prefix = "";
-  let i = 0;
-  for (; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === "\\") {
-      const n = source[i + 1];
-      if (n === undefined || /[A-Za-z0-9]/.test(n)) break;
-      if (QUANTIFIERS.has(source[i + 2] ?? "")) break;
-      prefix += n;
-      i++;
-      continue;
-    }
-    if (c === "$" && i === source.length - 1) return { prefix, exact: true };
-    if (META.has(c)) break;
-    // A quantifier that may match zero times makes this character optional.
-    if (QUANTIFIERS.has(source[i + 1] ?? "")) break;
-    prefix += c;
-  }
-  return { prefix, exact: false };
-}
-
-function hasTopLevelAlternation(source: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === "\\") {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      continue;
-    }
-    if (c === "[") inClass = true;
-    else if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (c === "|" && depth === 0) return true;
-  }
-  return false;
-}
-
 /** One segment of a simple path pattern: a literal, or a group matching one whole segment. */
 export type SegmentSpec =
   | { readonly kind: "literal"; readonly text: string }
@@ -129,17 +79,20 @@ function parseSegment(text: string): SegmentSpec | null {
   return lit === null || lit.includes("/") ? null : { kind: "literal", text: lit };
 }
 
-/** Splits `^/a/(b+)/c$` into segments, or `null` when the pattern is not that simple. */
-function parseSegments(source: string): SegmentSpec[] | null {
-  let s = source.startsWith("^") ? source.slice(1) : source;
-  if (!s.endsWith("$") || s.endsWith("\\$")) return null;
-  s = s.slice(0, -1);
-  if (!s.startsWith("/")) return null;
-  const out: SegmentSpec[] = [{ kind: "literal", text: "" }];
+/**
+ * What the router can know of a pattern without its regex: the literal whole segments every
+ * match starts with (`/static/` for `/static/(.*)`; "" when even the leading `/` is not
+ * certain), and the pattern as segments when it is simple (see `PathMatches.segments`).
+ */
+function analyse(source: string): { prefix: string; segments: SegmentSpec[] | null } {
+  const s = source.startsWith("^") ? source.slice(1) : source;
+  const parts: string[] = [];
   let cur = "";
   let depth = 0;
   let inClass = false;
-  for (let i = 1; i < s.length; i++) {
+  // Set at a top-level "/" that is optional or repeated: no "/" after it splits reliably.
+  let cut = false;
+  for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (c === "\\") {
       cur += c + (s[i + 1] ?? "");
@@ -151,19 +104,36 @@ function parseSegments(source: string): SegmentSpec[] | null {
     } else if (c === "[") inClass = true;
     else if (c === "(") depth++;
     else if (c === ")") depth--;
-    else if (c === "/" && depth === 0) {
-      const seg = parseSegment(cur);
-      if (seg === null) return null;
-      out.push(seg);
-      cur = "";
-      continue;
+    else if (depth === 0 && c === "|") return { prefix: "", segments: null };
+    else if (depth === 0 && c === "/" && !cut) {
+      cut = "?*{".includes(s[i + 1] || "/");
+      if (!cut) {
+        parts.push(cur);
+        cur = "";
+        continue;
+      }
     }
     cur += c;
   }
-  const last = parseSegment(cur);
-  if (last === null || depth !== 0 || inClass) return null;
-  out.push(last);
-  return out;
+  parts.push(cur);
+  if (parts[0] !== "" || parts.length < 2) return { prefix: "", segments: null };
+  let prefix = "/";
+  for (let k = 1; k < parts.length - 1; k++) {
+    const lit = reUnescape(parts[k]!);
+    if (lit === null) break;
+    prefix += lit + "/";
+  }
+  // Simple: every segment a literal or a one-segment group, and the end anchored by "$".
+  const last = parts.pop()!;
+  if (cut || !/[^\\]\$$|^\$$/.test(last)) return { prefix, segments: null };
+  parts.push(last.slice(0, -1));
+  const segments: SegmentSpec[] = [];
+  for (const part of parts) {
+    const seg = part === "" ? { kind: "literal" as const, text: "" } : parseSegment(part);
+    if (seg === null) return { prefix, segments: null };
+    segments.push(seg);
+  }
+  return { prefix, segments };
 }
 
 export const NO_ARGS: string[] = [];
@@ -177,9 +147,9 @@ export const NO_KWARGS: Record<string, string> = Object.freeze(Object.create(nul
  */
 export class PathMatches implements Matcher {
   readonly regex: RegExp;
-  /** The literal start of every matching path ("" when unknown). */
+  /** The literal whole segments every matching path starts with (`/a/` for `/a/b.*`; "" when unknown). */
   readonly literalPrefix: string;
-  /** The path when the pattern is a plain literal, else `null`. */
+  /** The path when the pattern is a plain literal path (`/a/b`), else `null`. */
   readonly exactPath: string | null;
   /**
    * The pattern as path segments (the first is the empty text before the leading `/`), when
@@ -202,13 +172,13 @@ export class PathMatches implements Matcher {
     } catch (e) {
       throw new RoutePatternError(`Invalid route pattern ${JSON.stringify(String(pattern))}: ${(e as Error).message}`);
     }
-    const lit = analyseLiteral(source.startsWith("^") ? source.slice(1) : source);
-    this.literalPrefix = typeof pattern === "string" ? lit.prefix : "";
-    this.exactPath = typeof pattern === "string" && lit.exact ? lit.prefix : null;
+    const known = typeof pattern === "string" ? analyse(source) : { prefix: "", segments: null };
+    this.literalPrefix = known.prefix;
+    this.segments = known.segments;
+    this.exactPath = known.segments?.every((x) => x.kind === "literal") ? known.segments.map((x) => (x as { text: string }).text).join("/") : null;
     this.#groupCount = new RegExp(`${this.regex.source}|`).exec("")!.length - 1;
     this.#hasNamedGroups = /\(\?<[A-Za-z_$]/.test(source);
     this.#reverseTemplate = this.#findGroups(source);
-    this.segments = typeof pattern === "string" ? parseSegments(source) : null;
   }
 
   match(request: HTTPServerRequest): MatchResult | null {
