@@ -54,6 +54,12 @@ export interface RouteIndex {
   readonly rest: number[];
   /** For each simple rule, by index: where its groups sit. */
   readonly plans: Array<Plan | undefined>;
+  /**
+   * Where each segment of the path last walked (`walked`) starts, by ordinal: the walk
+   * notes them so that reading a match's arguments needs no second pass over the path.
+   */
+  readonly starts: number[];
+  walked: string;
 }
 
 // Which segments (by ordinal, the first after the leading "/" being 1) a simple pattern
@@ -138,7 +144,7 @@ export function buildIndex(rules: readonly Rule[]): RouteIndex {
       }
     }
   });
-  return { rules, resolved, root: root.max < 0 ? null : root, rest, plans };
+  return { rules, resolved, root: root.max < 0 ? null : root, rest, plans, starts: [0, 1], walked: "" };
 }
 
 // Whether the non-empty segment path[pos, end) is one that group node `k` accepts.
@@ -152,15 +158,11 @@ function fits(k: Node, path: string, pos: number, end: number): boolean {
   return true;
 }
 
-// Where each segment of the path last walked starts, by ordinal: the walk notes them so
-// that reading a match's arguments needs no second pass over the path.
-const starts: number[] = [0, 1];
-let startsOf = "";
 
 // The lowest index above `after` and below `best` of a trie rule matching the path, where
 // `n` took the segment ending at `slash` (-1: the path's end) and the next one has ordinal
 // `d`; `best` when there is none.
-function walk(n: Node, path: string, slash: number, d: number, after: number, best: number): number {
+function walk(n: Node, path: string, slash: number, d: number, after: number, best: number, starts: number[]): number {
   if (slash === -1) {
     const ends = n.ends;
     for (let e = 0; e < ends.length && ends[e]! < best; e++) if (ends[e]! > after) return ends[e]!;
@@ -181,7 +183,7 @@ function walk(n: Node, path: string, slash: number, d: number, after: number, be
     const k = lits[j]!;
     // The length check first: it rules out most siblings without reading the path.
     if (k.text!.length === len && path.startsWith(k.text!, pos)) {
-      if (k.min < best && k.max > after) best = walk(k, path, slash, d + 1, after, best);
+      if (k.min < best && k.max > after) best = walk(k, path, slash, d + 1, after, best, starts);
       break;
     }
   }
@@ -189,7 +191,7 @@ function walk(n: Node, path: string, slash: number, d: number, after: number, be
   const params = n.params;
   for (let j = 0; j < params.length; j++) {
     const k = params[j]!;
-    if (k.min < best && k.max > after && fits(k, path, pos, pos + len)) best = walk(k, path, slash, d + 1, after, best);
+    if (k.min < best && k.max > after && fits(k, path, pos, pos + len)) best = walk(k, path, slash, d + 1, after, best, starts);
   }
   return best;
 }
@@ -201,8 +203,8 @@ function walk(n: Node, path: string, slash: number, d: number, after: number, be
 export function nextInTrie(index: RouteIndex, path: string, after: number): number {
   const root = index.root;
   if (root === null || path.charCodeAt(0) !== 47) return Infinity;
-  startsOf = path;
-  return walk(root, path, 0, 1, after, Infinity);
+  index.walked = path;
+  return walk(root, path, 0, 1, after, Infinity, index.starts);
 }
 
 /**
@@ -211,7 +213,8 @@ export function nextInTrie(index: RouteIndex, path: string, after: number): numb
  */
 export function trieMatch(index: RouteIndex, i: number, path: string): MatchResult | null {
   const plan = index.plans[i];
-  if (plan === undefined || startsOf !== path) return null;
+  const starts = index.starts;
+  if (plan === undefined || index.walked !== path) return null;
   const at = plan.at;
   const n = at.length;
   const args: string[] = n === 0 ? NO_ARGS : new Array<string>(n);
