@@ -52,7 +52,8 @@ export function translatePattern(pattern: string): string {
     .replace(/\/:([A-Za-z_]\w*)/g, "/([^/]+)");
 }
 
-const META = new Set(["\\", "^", "$", ".", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}"]);
+// Characters with a meaning in a regex, outside a class.
+const META = /[\\^$.|?*+()[\]{}]/;
 /** One segment of a simple path pattern: a literal, or a group matching one whole segment. */
 export type SegmentSpec =
   | { readonly kind: "literal"; readonly text: string }
@@ -250,7 +251,7 @@ function reUnescape(s: string): string | null {
       if (n === undefined || /[A-Za-z0-9]/.test(n)) return null;
       out += n;
       i++;
-    } else if (META.has(c)) {
+    } else if (META.test(c)) {
       return null;
     } else out += c;
   }
