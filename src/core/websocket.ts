@@ -237,6 +237,9 @@ export class WebSocketHandler extends RequestHandler {
     this.#state |= HOLDING;
     try {
       void super.finish();
+      // The host has taken the socket over: the request keeps no HTTP connection for the
+      // socket's life (memory per idle socket; nothing reads it after finish()).
+      this.request.connection = undefined;
     } finally {
       this.#state = (this.#state | UPGRADED) & ~HOLDING;
     }
