@@ -44,6 +44,7 @@ import {
   type WebSocketTransport,
 } from "./websocket-transport.js";
 import { type HeaderValue, RequestHandler, type WriteChunk } from "./web.js";
+import { checkCloseArguments, originNetloc } from "./websocket-protocol.js";
 
 declare module "./application.js" {
   interface ApplicationSettings {
@@ -94,34 +95,6 @@ const encoder = new TextEncoder();
 
 function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
   return typeof x === "object" && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
-}
-
-/** Close codes an endpoint may send (RFC 6455 §7.4): 1004–1006 and 1015 are reserved. */
-export function isValidCloseCode(code: number): boolean {
-  return Number.isInteger(code) && ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
-}
-
-/**
- * The part of a URL Python's `urlparse` calls the netloc (`host:port`, as written).
- * @internal
- */
-export function originNetloc(origin: string): string {
-  const m = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/([^/?#]*)/.exec(origin);
-  return m === null ? "" : m[1]!;
-}
-
-/**
- * Checks the arguments of a WebSocket close as RFC 6455 requires: a code that may be sent
- * (a reason alone means 1000) and a reason of at most 123 UTF-8 bytes. Returns the code.
- * @throws {RangeError} for a code that may not be sent or a reason that is too long.
- */
-export function checkCloseArguments(code: number | undefined, reason: string | undefined): number | undefined {
-  if (code === undefined && reason !== undefined) code = 1000;
-  if (code !== undefined && !isValidCloseCode(code)) throw new RangeError(`invalid WebSocket close code ${code}`);
-  if (reason !== undefined && encoder.encode(reason).length > 123) {
-    throw new RangeError("control frame payloads may not exceed 125 bytes");
-  }
-  return code;
 }
 
 /**
@@ -616,6 +589,7 @@ export class WebSocketHandler extends RequestHandler {
   }
 }
 
+export { checkCloseArguments, isValidCloseCode, originNetloc } from "./websocket-protocol.js";
 export { type BroadcastOptions, InMemoryWebSocketRooms, type WebSocketRooms, websocketRooms } from "./websocket-rooms.js";
 export { defaultPingTimeout, WebSocketHeartbeat } from "./websocket-heartbeat.js";
 export {
