@@ -31,8 +31,12 @@ interface Node {
   readonly ascii: Uint8Array | null;
   /** For a group: the one-segment test, asked only about code units past ASCII. */
   readonly test: RegExp | null;
-  /** Children reached by a literal segment (at most one fits a segment), then by a group. */
-  readonly lits: Node[];
+  /**
+   * Children reached by a literal segment, by the literal's length: a segment is compared
+   * only with the few of its own length (and at most one fits).
+   */
+  readonly byLen: Node[][];
+  /** Children reached by a group. */
   readonly params: Node[];
   /** Indices (ascending) of the simple rules that end here. */
   readonly ends: number[];
@@ -77,7 +81,7 @@ function node(text: string | null, test: RegExp | null): Node {
     ascii = new Uint8Array(128);
     for (let c = 0; c < 128; c++) ascii[c] = test.test(String.fromCharCode(c)) ? 1 : 0;
   }
-  return { text, src: test?.source ?? "", ascii, test, lits: [], params: [], ends: [], rx: [], rxRe: [], min: Infinity, max: -1 };
+  return { text, src: test?.source ?? "", ascii, test, params: [], byLen: [], ends: [], rx: [], rxRe: [], min: Infinity, max: -1 };
 }
 
 // Notes that rule `i` lies below `n`. Rules arrive in order, so a node's bounds are its
@@ -93,7 +97,7 @@ function child(n: Node, sp: SegmentSpec, i: number): Node {
   const text = sp.kind === "literal" ? sp.text : null;
   const test = sp.kind === "param" ? sp.test : null;
   const src = test?.source ?? "";
-  const kids = text === null ? n.params : n.lits;
+  const kids = text === null ? n.params : (n.byLen[text.length] ??= []);
   let k = kids.find((x) => x.text === text && x.src === src);
   if (k === undefined) kids.push((k = node(text, test)));
   return mark(k, i);
@@ -147,6 +151,8 @@ export function buildIndex(rules: readonly Rule[]): RouteIndex {
   return { rules, resolved, root: root.max < 0 ? null : root, rest, plans, starts: [0, 1], walked: "" };
 }
 
+const NONE: Node[] = [];
+
 // Whether the non-empty segment path[pos, end) is one that group node `k` accepts.
 function fits(k: Node, path: string, pos: number, end: number): boolean {
   const a = k.ascii;
@@ -178,11 +184,10 @@ function walk(n: Node, path: string, slash: number, d: number, after: number, be
   }
   slash = path.indexOf("/", pos);
   const len = (slash === -1 ? path.length : slash) - pos;
-  const lits = n.lits;
+  const lits = n.byLen[len] ?? NONE;
   for (let j = 0; j < lits.length; j++) {
     const k = lits[j]!;
-    // The length check first: it rules out most siblings without reading the path.
-    if (k.text!.length === len && path.startsWith(k.text!, pos)) {
+    if (path.startsWith(k.text!, pos)) {
       if (k.min < best && k.max > after) best = walk(k, path, slash, d + 1, after, best, starts);
       break;
     }
