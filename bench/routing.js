@@ -293,21 +293,22 @@ function main() {
   const fmwRow = ROUTERS[2];
   // Median of the per-round ratios: each pair was measured moments apart.
   const vsFmw = (r, kind) => median(results.get(r)[kind].map((x, i) => x / results.get(fmwRow)[kind][i]));
-  const rows = [["Router", ...kinds.map((k) => `${k} (lookups/s)`), "mix vs find-my-way", "dynamic vs find-my-way"]];
+  const rows = [["Router", ...kinds.map((k) => `${k} (lookups/s)`)]];
+  const ratioRows = [["Router", ...kinds.map((k) => `${k} vs find-my-way`)]];
   for (const r of ROUTERS) {
     const res = results.get(r);
-    rows.push([
-      r.label,
-      ...kinds.map((k) => int(median(res[k]))),
-      ratio(vsFmw(r, "mix")),
-      `${ratio(vsFmw(r, "dynamic, early"))} / ${ratio(vsFmw(r, "dynamic, late"))}`,
-    ]);
+    rows.push([r.label, ...kinds.map((k) => int(median(res[k])))]);
+    if (r !== fmwRow) ratioRows.push([r.label, ...kinds.map((k) => ratio(vsFmw(r, k)))]);
   }
   console.log(`\nLookups per CPU-second, medians of ${ROUNDS} round(s):\n`);
-  console.log(table(rows, ["l", "r", "r", "r", "r", "r", "r", "r"]));
-  console.log("(ratios: median over rounds of the round's ratio; dynamic: early / late)");
-  const vs = vsFmw(ROUTERS[0], "mix");
-  console.log(`\nTarget: Cyclone router >= find-my-way lookups/s (mix): ${ratio(vs)} — ${vs >= 1 ? "met" : "MISSED"}`);
+  console.log(table(rows, ["l", "r", "r", "r", "r", "r"]));
+  console.log(`\nRatio to find-my-way, median over rounds of the round's ratio:\n`);
+  console.log(table(ratioRows, ["l", "r", "r", "r", "r", "r"]));
+  const worst = Math.min(...kinds.map((k) => vsFmw(ROUTERS[0], k)));
+  console.log(
+    `\nTarget: Cyclone router (Application.findHandler) >= find-my-way lookups/s on every request list: ` +
+      `lowest ${ratio(worst)} — ${worst >= 1 ? "met" : "MISSED"}`,
+  );
   const ns = 1e9 / median(results.get(ROUTERS[0]).mix);
   console.log(`Cyclone: ${fixed(ns, 0)} ns per lookup on the mix. (sink ${sink > 0 ? "ok" : "empty"})`);
 }
