@@ -17,7 +17,13 @@
 import type { Router, Rule } from "./routing.js";
 import { type MatchResult, NO_ARGS, NO_KWARGS, PathMatches, type SegmentSpec } from "./routing-pattern.js";
 
-/** Whether a rule target is a router (nested routing) rather than a handler class. */
+/**
+ * Whether a rule target is a router (nested routing) rather than a handler class.
+ *
+ * @example
+ * isRouter(new RuleRouter([])); // true
+ * isRouter(MainHandler);        // false
+ */
 export function isRouter(x: unknown): x is Router {
   return typeof x === "object" && x !== null && typeof (x as Router).findHandler === "function";
 }
@@ -103,7 +109,12 @@ function child(n: Node, sp: SegmentSpec, i: number): Node {
   return mark(k, i);
 }
 
-/** Indexes `rules` (a snapshot: the router rebuilds the index when its rules change). */
+/**
+ * Indexes `rules` (a snapshot: the router rebuilds the index when its rules change).
+ *
+ * @example
+ * const index = buildIndex(router.rules);
+ */
 export function buildIndex(rules: readonly Rule[]): RouteIndex {
   rules = rules.slice();
   const root = node("", null);
@@ -204,6 +215,10 @@ function walk(n: Node, path: string, slash: number, d: number, after: number, be
 /**
  * The index of the first rule after `after` (in declaration order) that the trie holds and
  * that matches `path`, or `Infinity`. Rules in `index.rest` are not considered.
+ *
+ * @example
+ * let i = nextInTrie(index, "/repos/a/b", -1); // the first candidate
+ * i = nextInTrie(index, "/repos/a/b", i);      // the next, if that one's router declined
  */
 export function nextInTrie(index: RouteIndex, path: string, after: number): number {
   const root = index.root;
@@ -215,6 +230,10 @@ export function nextInTrie(index: RouteIndex, path: string, after: number): numb
 /**
  * What rule `i` captures from `path`, right after {@link nextInTrie} answered `i` for it;
  * `null` when rule `i` is not a simple pattern (its regex must say).
+ *
+ * @example
+ * trieMatch(index, nextInTrie(index, "/repos/a/b", -1), "/repos/a/b");
+ * // { pathArgs: ["a", "b"], pathKwargs: {} } for the rule "/repos/([^/]+)/([^/]+)"
  */
 export function trieMatch(index: RouteIndex, i: number, path: string): MatchResult | null {
   const plan = index.plans[i];

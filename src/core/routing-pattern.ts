@@ -21,7 +21,14 @@ export interface Matcher {
   reverse?(...args: unknown[]): string | null;
 }
 
-/** Thrown when a route pattern cannot be used (e.g. Python-only regex syntax). */
+/**
+ * Thrown when a route pattern cannot be used (e.g. Python-only regex syntax), or a URL
+ * cannot be rebuilt from it.
+ *
+ * @example
+ * try { url("(?i)/about", AboutHandler); }
+ * catch (e) { if (e instanceof RoutePatternError) console.error(e.message); }
+ */
 export class RoutePatternError extends Error {
   override name = "RoutePatternError";
 }
@@ -41,6 +48,9 @@ const PYTHON_ONLY: Array<[RegExp, string]> = [
  * Translates a Tornado route pattern to JavaScript RegExp source: `(?P<name>` → `(?<name>`,
  * `(?P=name)` → `\k<name>`, `/:name` → `/([^/]+)`. Python-only syntax is refused with a
  * {@link RoutePatternError} that says what to write instead.
+ *
+ * @example
+ * translatePattern("/(?P<id>\\d+)/:slug"); // "/(?<id>\\d+)/([^/]+)"
  */
 export function translatePattern(pattern: string): string {
   for (const [re, why] of PYTHON_ONLY) {
@@ -137,6 +147,7 @@ function analyse(source: string): { prefix: string; segments: SegmentSpec[] | nu
   return { prefix, segments };
 }
 
+// The shared "nothing captured" values: most matches capture nothing, and allocate nothing.
 export const NO_ARGS: string[] = [];
 export const NO_KWARGS: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
 
