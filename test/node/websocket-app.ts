@@ -45,6 +45,13 @@ class PathArgsHandler extends TestHandler {
   }
 }
 
+class RequestAfterUpgradeHandler extends TestHandler {
+  override open() {
+    const r = this.request;
+    void this.writeMessage({ path: r.path, upgrade: r.headers.get("Upgrade"), remoteIp: r.remoteIp, connectionReleased: r.connection === undefined });
+  }
+}
+
 class CloseReasonHandler extends TestHandler {
   override open() {
     this.close(1001, "goodbye");
@@ -241,6 +248,7 @@ export function useWebSocketServer(): WebSocketTestServer {
       ["/compressed", CompressedEchoHandler],
       ["/path_args/(.*)", PathArgsHandler],
       ["/close_reason", CloseReasonHandler],
+      ["/request_after_upgrade", RequestAfterUpgradeHandler],
       ["/async_open", AsyncOpenHandler],
       ["/ordered", OrderedHandler],
       ["/auth", AuthHandler],

@@ -13,6 +13,17 @@ import { rawExchange, statusOf, upgradeRequest, within } from "./websocket-helpe
 const t = useWebSocketServer();
 const connect = t.connect;
 
+describe("after the upgrade", () => {
+  test("the handshake request stays readable, without its HTTP connection", async () => {
+    const conn = await connect("/request_after_upgrade");
+    const seenByOpen = JSON.parse((await conn.readMessage()) as string) as Record<string, unknown>;
+    // The connection would keep the handshake's socket state alive as long as the socket.
+    expect(seenByOpen).toEqual({ path: "/request_after_upgrade", upgrade: "websocket", remoteIp: "127.0.0.1", connectionReleased: true });
+    conn.close();
+    await serverClosed.next();
+  });
+});
+
 describe("closing", () => {
   test("the server's close code and reason reach the client, which echoes the code", async () => {
     const conn = await connect("/close_reason");
