@@ -12,7 +12,7 @@
 import type * as http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { type RawData, WebSocket, WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import {
   type Chunk,
   type HTTPConnection,
