@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import {
+  Application,
   HostMatches,
   HTTPServerRequest,
   PathMatches,
@@ -274,5 +275,48 @@ describe("the indexed router", () => {
     expect(router.findHandler(req("/late"), owner)).toBeNull();
     router.addRules([["/late", A]]);
     expect(router.findHandler(req("/late"), owner)?.handlerClass).toBe(A);
+  });
+});
+
+describe("Application routing", () => {
+  class Any extends H {}
+  class Www extends H {}
+
+  test("host rules are tried before the wildcard rules, by host name without port", () => {
+    const app = new Application([["/", Any]]);
+    app.addHandlers("www\\.example\\.com", [["/", Www]]);
+    expect(app.findHandler(req("/", "www.example.com:8888"))?.handlerClass).toBe(Www);
+    expect(app.findHandler(req("/", "other.org"))?.handlerClass).toBe(Any);
+  });
+
+  test("with defaultHost, an unknown host gets that host's rules after the wildcard ones, unless X-Real-Ip is set", () => {
+    const app = new Application([["/any", Any]], { defaultHost: "www.example.com" });
+    app.addHandlers("www\\.example\\.com", [["/", Www]]);
+    expect(app.findHandler(req("/", "unknown.org"))?.handlerClass).toBe(Www);
+    expect(app.findHandler(req("/any", "unknown.org"))?.handlerClass).toBe(Any);
+    const proxied = new HTTPServerRequest({ method: "GET", uri: "/", host: "unknown.org" });
+    proxied.headers.add("X-Real-Ip", "10.0.0.1");
+    expect(app.findHandler(proxied)).toBeNull();
+  });
+
+  test("a nested application answers for its own routes, as their owner", () => {
+    const inner = new Application([["/api/(\\d+)", Www]]);
+    const app = new Application([
+      ["/api/.*", inner],
+      ["/api/x", Any],
+    ]);
+    const got = app.findHandler(req("/api/7"));
+    expect(got).toMatchObject({ handlerClass: Www, pathArgs: ["7"] });
+    expect(got?.owner).toBe(inner);
+    // The inner application finds nothing for /api/x: the outer scan goes on.
+    expect(app.findHandler(req("/api/x"))?.handlerClass).toBe(Any);
+  });
+
+  test("reverseUrl finds names in nested rule lists and host rules", () => {
+    const app = new Application([["/v1/.*", [url("/v1/item/(\\d+)", Any, {}, "item")]]]);
+    app.addHandlers("www\\.example\\.com", [url("/home", Www, {}, "home")]);
+    expect(app.reverseUrl("item", 5)).toBe("/v1/item/5");
+    expect(app.reverseUrl("home")).toBe("/home");
+    expect(() => app.reverseUrl("missing")).toThrow("missing not found in named urls");
   });
 });
