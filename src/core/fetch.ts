@@ -57,6 +57,33 @@ function toWebHeaders(headers: HTTPHeaders): Headers {
   return h;
 }
 
+// What responseHeaders is building; module state instead of a closure per response.
+let record: Record<string, string> = {};
+let recordUsable = true;
+
+function addToRecord(name: string, values: readonly string[]): void {
+  // A repeated name (Set-Cookie) needs Headers; so do names a plain object would not keep
+  // as given: "__proto__", and numeric names, which objects list first.
+  const c = name.charCodeAt(0);
+  if (values.length !== 1 || name === "__proto__" || (c >= 0x30 && c <= 0x39)) recordUsable = false;
+  else record[name] = values[0]!;
+}
+
+/**
+ * The headers of a `Response`. A plain `{ name: value }` object when no name repeats: the
+ * runtime reads it in one pass, where `new Headers()` and one `append` per header are each
+ * a call into it (on workerd, a crossing into C++ apiece).
+ */
+function responseHeaders(headers: HTTPHeaders): HeadersInit {
+  record = {};
+  recordUsable = true;
+  headers.forEachList(addToRecord);
+  if (recordUsable) return record;
+  const h = new Headers();
+  for (const [k, v] of headers) h.append(k, v);
+  return h;
+}
+
 /**
  * An `HTTPConnection` that produces a `Response`. A response finished in one go becomes a
  * plain `Response`; one that is flushed before it finishes becomes a streamed body, started
@@ -131,7 +158,7 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
     this.#writer.closed.catch(() => this.#clientGone());
     const status = this.#start!.code;
     const body = this.#isHead || NULL_BODY_STATUS.has(status) ? null : this.#encode(readable);
-    this.#resolve(new Response(body, { status, statusText: this.#start!.reason, headers: toWebHeaders(this.#headers!) }));
+    this.#resolve(new Response(body, { status, statusText: this.#start!.reason, headers: responseHeaders(this.#headers!) }));
     const first = this.#first;
     this.#first = undefined;
     if (first !== undefined && first.length > 0) void this.#writer.write(toBytes(first)).catch(() => {});
@@ -171,13 +198,8 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
     if (body !== null && this.#start?.contentEncoding === "gzip" && !isWorkersRuntime()) {
       body = this.#encode(new Response(body).body!);
     }
-    this.#resolve(
-      new Response(body, {
-        status,
-        statusText: this.#start?.reason ?? "OK",
-        headers: this.#headers ? toWebHeaders(this.#headers) : undefined,
-      }),
-    );
+    const h = this.#headers;
+    this.#resolve(new Response(body, { status, statusText: this.#start?.reason ?? "OK", headers: h === undefined ? undefined : responseHeaders(h) }));
   }
 
   setCloseCallback(callback: (() => void) | null): void {
