@@ -152,7 +152,10 @@ export const NO_ARGS: string[] = [];
 export const NO_KWARGS: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
 
 /**
- * Matches `request.path` against a Tornado-style pattern. Tornado's `PathMatches`.
+ * Matches `request.path` against a Tornado-style pattern. Tornado's `PathMatches`: a
+ * string pattern gets `$` appended (unless it ends with one), a RegExp is used as written;
+ * both are anchored at the start only, as Python's `re.match`. Groups must be all named or
+ * all positional ({@link RoutePatternError} otherwise, as Tornado asserts).
  *
  * @example
  * new PathMatches("/user/(\\d+)").match(req); // { pathArgs: ["42"], pathKwargs: {} }
@@ -176,7 +179,8 @@ export class PathMatches implements Matcher {
 
   constructor(pattern: string | RegExp) {
     let source = typeof pattern === "string" ? translatePattern(pattern) : pattern.source;
-    if (!source.endsWith("$")) source += "$";
+    // As Tornado: "$" is appended to a string pattern; a RegExp is taken as written.
+    if (typeof pattern === "string" && !source.endsWith("$")) source += "$";
     // Wrapping keeps Python's re.match semantics: anchored at the start only, and a
     // top-level "a|b$" keeps its precedence.
     try {
@@ -188,8 +192,14 @@ export class PathMatches implements Matcher {
     this.literalPrefix = known.prefix;
     this.segments = known.segments;
     this.exactPath = known.segments?.every((x) => x.kind === "literal") ? known.segments.map((x) => (x as { text: string }).text).join("/") : null;
-    this.#groupCount = new RegExp(`${this.regex.source}|`).exec("")!.length - 1;
-    this.#hasNamedGroups = /\(\?<[A-Za-z_$]/.test(source);
+    // An empty alternative always matches: the match lists every group, named or not.
+    const all = new RegExp(`${this.regex.source}|`).exec("")!;
+    this.#groupCount = all.length - 1;
+    const named = Object.keys(all.groups ?? {}).length;
+    if (named > 0 && named !== this.#groupCount) {
+      throw new RoutePatternError(`groups in url regexes must either be all named or all positional: ${JSON.stringify(String(pattern))}`);
+    }
+    this.#hasNamedGroups = named > 0;
     this.#reverseTemplate = this.#findGroups(source);
   }
 

@@ -63,9 +63,11 @@ function isReversible(x: unknown): x is ReversibleRouter {
 export class HostMatches implements Matcher {
   readonly hostPattern: RegExp;
   constructor(pattern: string | RegExp) {
-    let src = typeof pattern === "string" ? translatePattern(pattern) : pattern.source;
-    if (!src.endsWith("$")) src += "$";
-    this.hostPattern = new RegExp(`^(?:${src})`);
+    // As PathMatches: "$" is appended to a string, a RegExp is taken as written (flags too).
+    const str = typeof pattern === "string";
+    let src = str ? translatePattern(pattern) : pattern.source;
+    if (str && !src.endsWith("$")) src += "$";
+    this.hostPattern = new RegExp(`^(?:${src})`, str ? "" : pattern.flags.replace(/[gy]/g, ""));
   }
   match(request: HTTPServerRequest): MatchResult | null {
     return this.hostPattern.test(request.hostName) ? { pathArgs: NO_ARGS, pathKwargs: NO_KWARGS } : null;

@@ -47,6 +47,28 @@ describe("patterns", () => {
     expect(new PathMatches("/u/:id/x").matchPath("/u/42/x")?.pathArgs).toEqual(["42"]);
   });
 
+  test("groups must be all named or all positional, as Tornado asserts", () => {
+    expect(() => new PathMatches("/u/(?P<user>[^/]+)/(\\d+)")).toThrow(RoutePatternError);
+    expect(() => new PathMatches("/u/(?P<user>[^/]+)/(\\d+)")).toThrow(/all named or all positional/);
+    // Lookarounds and non-capturing groups are not groups.
+    expect(new PathMatches("/u/(?<user>\\w+)(?:/x)?(?<=\\w)").matchPath("/u/ana/x")?.pathKwargs).toEqual({ user: "ana" });
+  });
+
+  test("a RegExp is used as written: no $ appended, flags kept, still anchored at the start", () => {
+    expect(new PathMatches(/\/a/).matchPath("/ab")).not.toBeNull();
+    expect(new PathMatches(/\/a/).matchPath("/x/a")).toBeNull();
+    expect(new PathMatches(/\/a$/i).matchPath("/A")).not.toBeNull();
+    expect(new PathMatches("/a").matchPath("/ab")).toBeNull();
+  });
+
+  test("a host pattern: $ appended to a string, a RegExp used as written", () => {
+    const host = (h: string) => req("/", h);
+    expect(new HostMatches("example\\.com").match(host("example.com"))).not.toBeNull();
+    expect(new HostMatches("example\\.com").match(host("example.com.evil.org"))).toBeNull();
+    expect(new HostMatches(/example\.com/).match(host("example.com.evil.org"))).not.toBeNull();
+    expect(new HostMatches("example\\.com").match(host("www.example.com"))).toBeNull();
+  });
+
   test("an unmatched optional group is undefined, as Tornado passes None", () => {
     expect(new PathMatches("/a(/b)?").matchPath("/a")?.pathArgs).toEqual([undefined]);
   });
@@ -111,7 +133,7 @@ const PATTERNS = [
   (s: string) => `/${s}|/x`,
   (s: string) => `/${s}s?/list`,
   (s: string) => `/${s}/(?<id>\\d+)`,
-  (s: string) => `/${s}/(?P<name>[^/]+)/([^/]+)`,
+  (s: string) => `/${s}/(?P<name>[^/]+)/(?P<rest>[^/]+)`,
   (s: string) => `/([^/]+)/${s}`,
   (s: string) => `/${s}/([0-9a-f]+)/`,
   (s: string) => `/${s}/([^/.]+)\\.json`,
@@ -234,12 +256,12 @@ describe("the indexed router", () => {
     expect(router.findHandler(req("/n/"), owner)).toBeNull();
   });
 
-  test("named groups are passed as keyword arguments only", () => {
+  test("named groups are passed as keyword arguments", () => {
     class A extends H {}
-    const router = new RuleRouter([["/u/(?P<user>[^/]+)/(\\d+)", A]]);
+    const router = new RuleRouter([["/u/(?P<user>[^/]+)/(?P<n>\\d+)", A]]);
     const got = router.findHandler(req("/u/ana/7"), owner);
     expect(got?.pathArgs).toEqual([]);
-    expect({ ...got?.pathKwargs }).toEqual({ user: "ana" });
+    expect({ ...got?.pathKwargs }).toEqual({ user: "ana", n: "7" });
   });
 
   test("an escaped slash in a pattern is a slash in the path", () => {
