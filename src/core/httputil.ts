@@ -216,10 +216,6 @@ export class HTTPServerRequest {
   path: string;
   query: string;
   connection: HTTPConnection | undefined;
-  /** Uploaded files by argument name (from `multipart/form-data`). */
-  files: Record<string, HTTPFile[]> = Object.create(null) as Record<string, HTTPFile[]>;
-  /** Arguments from the body (urlencoded or multipart), set once the body is parsed. */
-  bodyArguments: ArgumentMap = Object.create(null) as ArgumentMap;
   /** Per-key storage the host provides (a Durable Object's); see `RequestHandler.storage`. */
   storage: KeyStorage | undefined;
   /** The runtime's environment (Workers: bindings and secrets), when the host has one. */
@@ -234,6 +230,10 @@ export class HTTPServerRequest {
   #queryArguments: ArgumentMap | undefined;
   #arguments: ArgumentMap | undefined;
   #cookies: Record<string, string> | undefined;
+  // Made on first use: most requests (GETs, WebSocket handshakes, long polls) have no body,
+  // and two empty objects per request held for a socket's life are measurable.
+  #files: Record<string, HTTPFile[]> | undefined;
+  #bodyArguments: ArgumentMap | undefined;
 
   constructor(init: HTTPServerRequestInit) {
     this.method = init.method;
@@ -268,6 +268,23 @@ export class HTTPServerRequest {
     this.#hostName = value;
   }
 
+  /** Uploaded files by argument name (from `multipart/form-data`). */
+  get files(): Record<string, HTTPFile[]> {
+    return (this.#files ??= Object.create(null) as Record<string, HTTPFile[]>);
+  }
+  set files(v: Record<string, HTTPFile[]>) {
+    this.#files = v;
+  }
+
+  /** Arguments from the body (urlencoded or multipart), set once the body is parsed. */
+  get bodyArguments(): ArgumentMap {
+    return (this.#bodyArguments ??= Object.create(null) as ArgumentMap);
+  }
+  set bodyArguments(v: ArgumentMap) {
+    this.#bodyArguments = v;
+    this.#arguments = undefined;
+  }
+
   /** Arguments from the query string. */
   get queryArguments(): ArgumentMap {
     return (this.#queryArguments ??= parseQsBytes(this.query));
@@ -282,7 +299,7 @@ export class HTTPServerRequest {
     if (this.#arguments === undefined) {
       const all: ArgumentMap = Object.create(null) as ArgumentMap;
       for (const [k, v] of Object.entries(this.queryArguments)) all[k] = v.slice();
-      for (const [k, v] of Object.entries(this.bodyArguments)) {
+      for (const [k, v] of Object.entries(this.#bodyArguments ?? {})) {
         const list = all[k];
         if (list) list.push(...v);
         else all[k] = v.slice();

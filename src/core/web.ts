@@ -57,6 +57,25 @@ const VALID_HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 const ARG_DEFAULT: unique symbol = Symbol("ARG_DEFAULT");
 const NO_TRANSFORMS: readonly OutputTransform[] = [];
+// What a released response holds (see _releaseResponse): nothing, shared by every
+// released handler, so it refuses writes (they could only be mistakes: the response is gone).
+class ReleasedHeaders extends HTTPHeaders {
+  override add(): void {
+    throw new Error("The response was sent and released (WebSocket upgrade): its headers cannot change");
+  }
+  override set(): void {
+    this.add();
+  }
+  override _setKnown(): void {
+    this.add();
+  }
+  override delete(): boolean {
+    this.add();
+    return false;
+  }
+}
+const RELEASED_HEADERS: HTTPHeaders = new ReleasedHeaders();
+const NO_CHUNKS: Chunk[] = [];
 const UNSET: unique symbol = Symbol("UNSET");
 // One loader per template directory, shared by all handlers, as Tornado's.
 
@@ -901,6 +920,17 @@ export class RequestHandler<Env = unknown> {
   protected markDetached(): void {
     this.request.connection?.setCloseCallback(null);
     this.#finished = true;
+  }
+
+  /**
+   * @internal Drops the response's headers and buffer once they have been sent, for a
+   * handler that outlives its response (a WebSocket's lives as long as the socket).
+   */
+  _releaseResponse(): void {
+    if (!this.#finished) return;
+    this.#headers = RELEASED_HEADERS;
+    this.#writeBuffer = NO_CHUNKS;
+    this.#newCookies = undefined;
   }
 
   /** Stops the automatic `finish()` after the verb method settles (for streaming handlers). */

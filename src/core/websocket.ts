@@ -210,9 +210,11 @@ export class WebSocketHandler extends RequestHandler {
     this.#state |= HOLDING;
     try {
       void super.finish();
-      // The host has taken the socket over: the request keeps no HTTP connection for the
-      // socket's life (memory per idle socket; nothing reads it after finish()).
+      // The host has taken the socket over: the request keeps no HTTP connection and the
+      // handler no response for the socket's life (memory per idle socket; nothing reads
+      // them after finish()).
       this.request.connection = undefined;
+      this._releaseResponse();
     } finally {
       this.#state = (this.#state | UPGRADED) & ~HOLDING;
     }

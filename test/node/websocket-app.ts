@@ -48,7 +48,20 @@ class PathArgsHandler extends TestHandler {
 class RequestAfterUpgradeHandler extends TestHandler {
   override open() {
     const r = this.request;
-    void this.writeMessage({ path: r.path, upgrade: r.headers.get("Upgrade"), remoteIp: r.remoteIp, connectionReleased: r.connection === undefined });
+    let setHeaderError = "";
+    try {
+      this.setHeader("X-Late", "1");
+    } catch (e) {
+      setHeaderError = (e as Error).message;
+    }
+    void this.writeMessage({
+      path: r.path,
+      upgrade: r.headers.get("Upgrade"),
+      remoteIp: r.remoteIp,
+      connectionReleased: r.connection === undefined,
+      responseHeadersReleased: this.responseHeaders.size === 0,
+      setHeaderError,
+    });
   }
 }
 

@@ -14,11 +14,18 @@ const t = useWebSocketServer();
 const connect = t.connect;
 
 describe("after the upgrade", () => {
-  test("the handshake request stays readable, without its HTTP connection", async () => {
+  test("the handshake request stays readable, without its HTTP connection or response", async () => {
     const conn = await connect("/request_after_upgrade");
     const seenByOpen = JSON.parse((await conn.readMessage()) as string) as Record<string, unknown>;
-    // The connection would keep the handshake's socket state alive as long as the socket.
-    expect(seenByOpen).toEqual({ path: "/request_after_upgrade", upgrade: "websocket", remoteIp: "127.0.0.1", connectionReleased: true });
+    // The connection and the sent response would otherwise live as long as the socket.
+    expect(seenByOpen).toEqual({
+      path: "/request_after_upgrade",
+      upgrade: "websocket",
+      remoteIp: "127.0.0.1",
+      connectionReleased: true,
+      responseHeadersReleased: true,
+      setHeaderError: "Method not supported for Web Sockets",
+    });
     conn.close();
     await serverClosed.next();
   });
