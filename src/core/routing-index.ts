@@ -31,8 +31,6 @@ export function isRouter(x: unknown): x is Router {
 interface Node {
   /** The literal segment leading here, or `null` when a group does. */
   readonly text: string | null;
-  /** For a group: its pattern source ("" for `[^/]+`, which any non-empty segment fits). */
-  readonly src: string;
   /** For a group: which ASCII code units it accepts; `null` for `[^/]+`. */
   readonly ascii: Uint8Array | null;
   /** For a group: the one-segment test, asked only about code units past ASCII. */
@@ -73,11 +71,11 @@ export interface RouteIndex {
 }
 
 // Which segments (by ordinal, the first after the leading "/" being 1) a simple pattern
-// captures, under which names (all null when none is named), and its last segment.
+// captures, their names when the groups are named (all are, or none: PathMatches checks),
+// and its last segment.
 interface Plan {
   readonly at: number[];
-  readonly names: Array<string | null>;
-  readonly named: boolean;
+  readonly names: string[] | null;
   readonly last: number;
 }
 
@@ -87,7 +85,7 @@ function node(text: string | null, test: RegExp | null): Node {
     ascii = new Uint8Array(128);
     for (let c = 0; c < 128; c++) ascii[c] = test.test(String.fromCharCode(c)) ? 1 : 0;
   }
-  return { text, src: test?.source ?? "", ascii, test, params: [], byLen: [], ends: [], rx: [], rxRe: [], min: Infinity, max: -1 };
+  return { text, ascii, test, params: [], byLen: [], ends: [], rx: [], rxRe: [], min: Infinity, max: -1 };
 }
 
 // Notes that rule `i` lies below `n`. Rules arrive in order, so a node's bounds are its
@@ -102,9 +100,9 @@ function mark(n: Node, i: number): Node {
 function child(n: Node, sp: SegmentSpec, i: number): Node {
   const text = sp.kind === "literal" ? sp.text : null;
   const test = sp.kind === "param" ? sp.test : null;
-  const src = test?.source ?? "";
   const kids = text === null ? n.params : (n.byLen[text.length] ??= []);
-  let k = kids.find((x) => x.text === text && x.src === src);
+  // Groups with the same class share a node (a null test is `[^/]+`).
+  let k = kids.find((x) => x.text === text && x.test?.source === test?.source);
   if (k === undefined) kids.push((k = node(text, test)));
   return mark(k, i);
 }
@@ -139,14 +137,14 @@ export function buildIndex(rules: readonly Rule[]): RouteIndex {
       } else {
         n.ends.push(i);
         const at: number[] = [];
-        const names: Array<string | null> = [];
+        const names: string[] = [];
         specs.forEach((sp, s) => {
           if (sp.kind === "param") {
             at.push(s);
-            names.push(sp.name);
+            if (sp.name !== null) names.push(sp.name);
           }
         });
-        plans[i] = { at, names, named: names.some((x) => x !== null), last: specs.length - 1 };
+        plans[i] = { at, names: names.length > 0 ? names : null, last: specs.length - 1 };
       }
     }
     const p = pm.exactPath;
@@ -239,17 +237,15 @@ export function trieMatch(index: RouteIndex, i: number, path: string): MatchResu
   const plan = index.plans[i];
   const starts = index.starts;
   if (plan === undefined || index.walked !== path) return null;
-  const at = plan.at;
+  const { at, names, last } = plan;
   const n = at.length;
-  const args: string[] = n === 0 ? NO_ARGS : new Array<string>(n);
-  const kw = plan.named ? (Object.create(null) as Record<string, string>) : NO_KWARGS;
+  const args: string[] = n === 0 || names !== null ? NO_ARGS : new Array<string>(n);
+  const kw = names !== null ? (Object.create(null) as Record<string, string>) : NO_KWARGS;
   for (let a = 0; a < n; a++) {
     const s = at[a]!;
-    const v = path.slice(starts[s], s === plan.last ? path.length : starts[s + 1]! - 1);
-    const name = plan.names[a]!;
-    if (name !== null) kw[name] = v;
+    const v = path.slice(starts[s], s === last ? path.length : starts[s + 1]! - 1);
+    if (names !== null) kw[names[a]!] = v;
     else args[a] = v;
   }
-  // As the regex does: with named groups present, only they are passed.
-  return { pathArgs: plan.named ? NO_ARGS : args, pathKwargs: kw };
+  return { pathArgs: args, pathKwargs: kw };
 }

@@ -91,11 +91,34 @@ function parseSegment(text: string): SegmentSpec | null {
 }
 
 /**
+ * Compiles a route or host pattern as Tornado does: a string is translated from Python
+ * syntax and gets `$` appended unless it ends with one; a RegExp is used as written (its
+ * flags kept, but `g` and `y`, which would make matching stateful). Either way the regex is
+ * anchored at the start only, as Python's `re.match`, and a top-level `a|b$` keeps its
+ * precedence. Returns the source (before anchoring) and the regex.
+ * @throws {RoutePatternError} for Python-only syntax or an invalid regular expression.
+ *
+ * @example
+ * compile("/a")[1].test("/a/b");  // false: "$" was appended
+ * compile(/\/a/)[1].test("/a/b"); // true: a RegExp is used as written
+ */
+export function compile(pattern: string | RegExp): [source: string, regex: RegExp] {
+  const str = typeof pattern === "string";
+  let source = str ? translatePattern(pattern) : pattern.source;
+  if (str && !source.endsWith("$")) source += "$";
+  try {
+    return [source, new RegExp(`^(?:${source})`, str ? "" : pattern.flags.replace(/[gy]/g, ""))];
+  } catch (e) {
+    throw new RoutePatternError(`Invalid route pattern ${JSON.stringify(String(pattern))}: ${(e as Error).message}`);
+  }
+}
+
+/**
  * What the router can know of a pattern without its regex: the literal whole segments every
  * match starts with (`/static/` for `/static/(.*)`; "" when even the leading `/` is not
  * certain), and the pattern as segments when it is simple (see `PathMatches.segments`).
  */
-function analyse(source: string): { prefix: string; segments: SegmentSpec[] | null } {
+function analyse(source: string): [prefix: string, segments: SegmentSpec[] | null] {
   const s = source.startsWith("^") ? source.slice(1) : source;
   const parts: string[] = [];
   let cur = "";
@@ -115,7 +138,7 @@ function analyse(source: string): { prefix: string; segments: SegmentSpec[] | nu
     } else if (c === "[") inClass = true;
     else if (c === "(") depth++;
     else if (c === ")") depth--;
-    else if (depth === 0 && c === "|") return { prefix: "", segments: null };
+    else if (depth === 0 && c === "|") return ["", null];
     else if (depth === 0 && c === "/" && !cut) {
       cut = "?*{".includes(s[i + 1] || "/");
       if (!cut) {
@@ -127,7 +150,7 @@ function analyse(source: string): { prefix: string; segments: SegmentSpec[] | nu
     cur += c;
   }
   parts.push(cur);
-  if (parts[0] !== "" || parts.length < 2) return { prefix: "", segments: null };
+  if (parts[0] !== "" || parts.length < 2) return ["", null];
   let prefix = "/";
   for (let k = 1; k < parts.length - 1; k++) {
     const lit = reUnescape(parts[k]!);
@@ -136,15 +159,15 @@ function analyse(source: string): { prefix: string; segments: SegmentSpec[] | nu
   }
   // Simple: every segment a literal or a one-segment group, and the end anchored by "$".
   const last = parts.pop()!;
-  if (cut || !/[^\\]\$$|^\$$/.test(last)) return { prefix, segments: null };
+  if (cut || !/[^\\]\$$|^\$$/.test(last)) return [prefix, null];
   parts.push(last.slice(0, -1));
   const segments: SegmentSpec[] = [];
   for (const part of parts) {
     const seg = part === "" ? { kind: "literal" as const, text: "" } : parseSegment(part);
-    if (seg === null) return { prefix, segments: null };
+    if (seg === null) return [prefix, null];
     segments.push(seg);
   }
-  return { prefix, segments };
+  return [prefix, segments];
 }
 
 // The shared "nothing captured" values: most matches capture nothing, and allocate nothing.
@@ -178,20 +201,12 @@ export class PathMatches implements Matcher {
   readonly #reverseTemplate: string[] | null;
 
   constructor(pattern: string | RegExp) {
-    let source = typeof pattern === "string" ? translatePattern(pattern) : pattern.source;
-    // As Tornado: "$" is appended to a string pattern; a RegExp is taken as written.
-    if (typeof pattern === "string" && !source.endsWith("$")) source += "$";
-    // Wrapping keeps Python's re.match semantics: anchored at the start only, and a
-    // top-level "a|b$" keeps its precedence.
-    try {
-      this.regex = new RegExp(`^(?:${source})`, typeof pattern === "string" ? "" : pattern.flags.replace(/[gy]/g, ""));
-    } catch (e) {
-      throw new RoutePatternError(`Invalid route pattern ${JSON.stringify(String(pattern))}: ${(e as Error).message}`);
-    }
-    const known = typeof pattern === "string" ? analyse(source) : { prefix: "", segments: null };
-    this.literalPrefix = known.prefix;
-    this.segments = known.segments;
-    this.exactPath = known.segments?.every((x) => x.kind === "literal") ? known.segments.map((x) => (x as { text: string }).text).join("/") : null;
+    const [source, regex] = compile(pattern);
+    this.regex = regex;
+    const [prefix, segments] = typeof pattern === "string" ? analyse(source) : ["", null];
+    this.literalPrefix = prefix;
+    this.segments = segments;
+    this.exactPath = segments?.every((x) => x.kind === "literal") ? segments.map((x) => (x as { text: string }).text).join("/") : null;
     // An empty alternative always matches: the match lists every group, named or not.
     const all = new RegExp(`${this.regex.source}|`).exec("")!;
     this.#groupCount = all.length - 1;

@@ -13,7 +13,7 @@
 import type { HTTPServerRequest } from "./httputil.js";
 import { appLog } from "./log.js";
 import { buildIndex, isRouter, nextInTrie, type RouteIndex, trieMatch } from "./routing-index.js";
-import { type Matcher, type MatchResult, NO_ARGS, NO_KWARGS, PathMatches, translatePattern } from "./routing-pattern.js";
+import { compile, type Matcher, type MatchResult, NO_ARGS, NO_KWARGS, PathMatches } from "./routing-pattern.js";
 
 export {
   type Matcher,
@@ -63,11 +63,7 @@ function isReversible(x: unknown): x is ReversibleRouter {
 export class HostMatches implements Matcher {
   readonly hostPattern: RegExp;
   constructor(pattern: string | RegExp) {
-    // As PathMatches: "$" is appended to a string, a RegExp is taken as written (flags too).
-    const str = typeof pattern === "string";
-    let src = str ? translatePattern(pattern) : pattern.source;
-    if (str && !src.endsWith("$")) src += "$";
-    this.hostPattern = new RegExp(`^(?:${src})`, str ? "" : pattern.flags.replace(/[gy]/g, ""));
+    this.hostPattern = compile(pattern)[1];
   }
   match(request: HTTPServerRequest): MatchResult | null {
     return this.hostPattern.test(request.hostName) ? { pathArgs: NO_ARGS, pathKwargs: NO_KWARGS } : null;
