@@ -90,8 +90,11 @@ function responseHeaders(headers: HTTPHeaders): HeadersInit {
  * as soon as the headers are written.
  */
 class FetchConnection implements HTTPConnection, WebSocketUpgradable {
-  readonly response: Promise<Response>;
-  #resolve!: (r: Response) => void;
+  // The Response once made; the promise is made only for a caller that asks before then
+  // (a handler that waits): a handler that finishes at once costs no promise here.
+  #response: Response | undefined;
+  #settle: ((r: Response) => void) | undefined;
+  #promise: Promise<Response> | undefined;
   #start: ResponseStartLine | undefined;
   #headers: HTTPHeaders | undefined;
   #first: Chunk | undefined;
@@ -113,8 +116,20 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
 
   constructor(isHead: boolean, request: Request) {
     this.#isHead = isHead;
-    this.response = new Promise((r) => (this.#resolve = r));
     this.#request0 = request;
+  }
+
+  /** The Response, or a promise of it while the handler has not written its headers. */
+  get response(): Response | Promise<Response> {
+    if (this.#response !== undefined) return this.#response;
+    return (this.#promise ??= new Promise((r) => (this.#settle = r)));
+  }
+
+  // The first Response made wins, as a promise settles once (abort after finish is a no-op).
+  #resolve(r: Response): void {
+    if (this.#response !== undefined) return;
+    this.#response = r;
+    this.#settle?.(r);
   }
 
   #clientGone(): void {
@@ -366,11 +381,13 @@ function splitUrl(href: string): { protocol: string; host: string; uri: string }
 /** Serves `request` with `app`. See `Application.fetch`. */
 export async function handleFetch(app: Application, request: Request, options: FetchHandlerOptions = {}): Promise<Response> {
   const url = splitUrl(request.url);
+  // Read once: on workerd every property of a Request is a call into the runtime.
+  const webHeaders = request.headers;
   // Read in place, not copied: on workerd each header copied would be a call into the
   // runtime, and a handler reads a few at most.
-  const headers = HTTPHeaders.fromWebHeaders(request.headers);
+  const headers = HTTPHeaders.fromWebHeaders(webHeaders);
   // On Workers the platform sets CF-Connecting-IP itself, so a client cannot forge it.
-  const remoteIp = options.remoteIp ?? (isWorkersRuntime() ? (request.headers.get("CF-Connecting-IP") ?? undefined) : undefined);
+  const remoteIp = options.remoteIp ?? (isWorkersRuntime() ? (webHeaders.get("CF-Connecting-IP") ?? undefined) : undefined);
   const method = request.method;
   const conn = new FetchConnection(method === "HEAD", request);
   const req = new HTTPServerRequest({
@@ -378,7 +395,8 @@ export async function handleFetch(app: Application, request: Request, options: F
     uri: url.uri,
     version: "HTTP/1.1",
     headers,
-    ...(remoteIp !== undefined ? { remoteIp } : {}),
+    // undefined leaves HTTPServerRequest's default; no spread of a temporary object.
+    remoteIp,
     protocol: url.protocol,
     host: headers.get("Host") ?? url.host,
     connection: conn,
