@@ -25,6 +25,10 @@ export function normalizeHeaderName(name: string): string {
   return n;
 }
 
+// The constructor argument that makes a lazy instance (fromWebHeaders/fromRawHeaders).
+const LAZY: unique symbol = Symbol("LAZY");
+const NO_ENTRIES = new Map<string, HeaderEntry>();
+
 /**
  * A case-insensitive, multi-valued map of HTTP headers — Tornado's `HTTPHeaders`.
  *
@@ -40,13 +44,20 @@ export function normalizeHeaderName(name: string): string {
  */
 export class HTTPHeaders implements Iterable<[string, string]> {
   // Keyed by lower-case name; each entry keeps the canonical name and all its values.
-  // A lazy instance leaves it empty and answers reads from its source until it copies.
-  #map = new Map<string, HeaderEntry>();
+  // A lazy instance holds the shared empty NO_ENTRIES (never written: every write goes
+  // through #own, which copies into a map of its own first) and answers reads from its
+  // source until it copies: a request whose headers are only read allocates no map.
+  #map: Map<string, HeaderEntry>;
   // What a request's headers are read from until they are listed or written to
   // (see fromWebHeaders/fromRawHeaders); cleared once copied into the map.
   #src: HeaderSource | undefined;
 
   constructor(init?: Record<string, string | string[]> | Iterable<readonly [string, string]>) {
+    if ((init as unknown) === LAZY) {
+      this.#map = NO_ENTRIES;
+      return;
+    }
+    this.#map = new Map();
     if (init === undefined) return;
     if (Symbol.iterator in init) {
       for (const [k, v] of init as Iterable<readonly [string, string]>) this.add(k, v);
@@ -71,7 +82,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
    * [...h];                // [["Content-Type", "text/plain"]]
    */
   static fromWebHeaders(headers: Headers): HTTPHeaders {
-    const h = new HTTPHeaders();
+    const h = new HTTPHeaders(LAZY as never);
     h.#src = new WebHeadersSource(headers);
     return h;
   }
@@ -89,7 +100,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
    * h.getList("Accept"); // ["text/html", "image/png"]
    */
   static fromRawHeaders(raw: readonly string[]): HTTPHeaders {
-    const h = new HTTPHeaders();
+    const h = new HTTPHeaders(LAZY as never);
     h.#src = new RawHeadersSource(raw);
     return h;
   }
@@ -126,7 +137,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   }
 
   #copySource(src: HeaderSource): Map<string, HeaderEntry> {
-    const map = this.#map;
+    const map = (this.#map = new Map());
     this.#src = undefined;
     src.forEach((name, value) => addTo(map, name, value));
     return map;
