@@ -210,6 +210,9 @@ class FetchConnection implements HTTPConnection, WebSocketUpgradable {
     }
     const first = this.#first;
     let body: BodyInit | null = this.#isHead || NULL_BODY_STATUS.has(status) || first === undefined || first.length === 0 ? null : (first as BodyInit);
+    // A string body gets a Content-Type of text/plain from the Response when it has none;
+    // Tornado sends none where the handler cleared it, so such a body goes as bytes.
+    if (typeof body === "string" && this.#headers?.has("Content-Type") !== true) body = toBytes(body) as BodyInit;
     if (body !== null && this.#start?.contentEncoding === "gzip" && !isWorkersRuntime()) {
       body = this.#encode(new Response(body).body!);
     }

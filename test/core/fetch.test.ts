@@ -55,6 +55,15 @@ describe("response headers", () => {
     expect(r.headers.get("x-after")).toBe("a");
   });
 
+  test("a body whose Content-Type was cleared goes without one, as Tornado sends it", async () => {
+    const r = await serve((h) => {
+      h.clearHeader("Content-Type");
+      h.write("no type");
+    });
+    expect(r.headers.get("content-type")).toBeNull();
+    expect(await r.text()).toBe("no type");
+  });
+
   test("HEAD keeps the headers GET would send, with no body", async () => {
     const r = await serve((h) => h.write("twelve bytes"), "HEAD");
     expect(r.headers.get("content-length")).toBe("12");
