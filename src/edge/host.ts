@@ -8,6 +8,7 @@
 import { setWorkerEnv } from "./assets.js";
 import { type ApplicationSource, DEFAULT_BINDING, forwardToObject, registerObjectApplication, resolveApplication } from "./durable.js";
 import type { DurableObjectNamespaceLike, WorkerExecutionContext } from "./runtime-types.js";
+import type { FetchHandlerOptions } from "../core/fetch.js";
 
 export {
   type ApplicationSource,
@@ -66,15 +67,14 @@ export function toWorker<Env = unknown>(source: ApplicationSource<Env>, options:
     fetch(request: Request, env: Env, ctx: WorkerExecutionContext): Promise<Response> {
       setWorkerEnv(env);
       const app = resolveApplication(source, env);
-      const ipHeader = request.headers.get("CF-Connecting-IP");
-      const remoteIp = ipHeader ?? undefined;
+      const remoteIp = request.headers.get("CF-Connecting-IP") ?? undefined;
       const namespace = (env as Record<string, unknown> | undefined)?.[bindingName] as DurableObjectNamespaceLike | undefined;
-      return app.handleFetch(request, {
-        env,
-        ctx,
-        ...(remoteIp !== undefined ? { remoteIp } : {}),
-        ...(namespace !== undefined ? { forward: (key: string, req: Request) => forwardToObject(namespace, key, req, remoteIp) } : {}),
-      });
+      // Built field by field: no spread objects per request, and a forwarding closure only
+      // when there is an object namespace to forward to.
+      const options: FetchHandlerOptions = { env, ctx };
+      if (remoteIp !== undefined) options.remoteIp = remoteIp;
+      if (namespace !== undefined) options.forward = (key, req) => forwardToObject(namespace, key, req, remoteIp);
+      return app.handleFetch(request, options);
     },
   };
 }

@@ -336,10 +336,16 @@ export class HTTPServer implements ListeningServer {
   }
 
   #track = (socket: Socket): void => {
-    const sockets = this.#sockets;
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    this.#sockets.add(socket);
+    // One function per server, not a closure and a once-wrapper per connection (memory per
+    // idle WebSocket and per waiting request).
+    socket.on("close", this.#untrack);
   };
+
+  #untrack = ((sockets: Set<Socket>) =>
+    function untrack(this: Socket): void {
+      sockets.delete(this);
+    })(this.#sockets);
 
   // Requests with an Upgrade header (WebSockets) leave node:http's parser; route them too.
   #onUpgrade = (req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): void => {
