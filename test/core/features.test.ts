@@ -3,12 +3,11 @@
 // works once that import is made. This file imports only src/core/tiny.ts at the top
 // (vitest gives every test file its own module graph), then installs features one by one.
 import { describe, expect, it } from "vitest";
+import { captureLog } from "./capture-log.js";
 import {
   Application,
   FeatureNotInstalledError,
-  getLogger,
   hasFeature,
-  type LogRecord,
   RequestHandler,
 } from "../../src/core/tiny.js";
 
@@ -32,17 +31,6 @@ function probe(use: (h: RequestHandler) => unknown, settings: Record<string, unk
     .then((r) => r.text());
 }
 
-async function captureLog(fn: () => Promise<void>): Promise<string[]> {
-  const messages: string[] = [];
-  const handler = (r: LogRecord) => messages.push(`${r.levelName} ${r.message}`);
-  getLogger("cyclone").addHandler(handler);
-  try {
-    await fn();
-  } finally {
-    getLogger("cyclone").removeHandler(handler);
-  }
-  return messages;
-}
 
 class Echo extends RequestHandler {
   override post() {

@@ -4,7 +4,8 @@
 // with an in-memory source that hands out ReadableStreams and hashes asynchronously —
 // the shape a Workers Static Assets source has.
 import { describe, expect, it } from "vitest";
-import { Application, getLogger, type LogRecord, type RuleSpec } from "../../src/core/index.js";
+import { captureLog } from "./capture-log.js";
+import { Application, type RuleSpec } from "../../src/core/index.js";
 import {
   contentTypeFor,
   getContentRange,
@@ -147,18 +148,6 @@ class MemorySource implements StaticFileSource {
 
 const enc = new TextEncoder();
 
-/** Runs `fn` with Cyclone's log captured (and kept off the console), as Tornado's ExpectLog. */
-async function captureLog(fn: () => Promise<void>): Promise<string[]> {
-  const messages: string[] = [];
-  const handler = (r: LogRecord) => messages.push(`${r.levelName} ${r.message}${r.error instanceof Error ? ` [${r.error.name}: ${r.error.message}]` : ""}`);
-  getLogger("cyclone").addHandler(handler);
-  try {
-    await fn();
-  } finally {
-    getLogger("cyclone").removeHandler(handler);
-  }
-  return messages;
-}
 
 describe("StaticFileHandler through app.fetch, with an in-memory ReadableStream source", () => {
   const source = new MemorySource(
