@@ -30,7 +30,10 @@
 //   BENCH_WS_ROUNDS=3       broadcast rounds
 //   BENCH_WS_ECHO=100       echo clients;  BENCH_WS_ECHO_SECONDS=5 measured seconds
 //   BENCH_WS_SERVERS=cyclone,bare,tornado   which servers
-//   BENCH_WS_SCENARIOS=ws,poll              which scenarios
+//   BENCH_WS_SCENARIOS=ws,poll              which scenarios; `echo` (only when named) runs the
+//                           echo alone, every server started once and measured in
+//                           BENCH_WS_ECHO_ROUNDS=5 interleaved rounds (order rotated each
+//                           round, medians): the steadier echo ratio on a shared machine
 //   BENCH_WS_PROFILE=cyclone   run that Node server under --cpu-prof (bench/ws/results/)
 //   BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1    the cores to pin to
 import { spawn, spawnSync } from "node:child_process";
@@ -51,6 +54,7 @@ const N = num("BENCH_WS_N", 15000);
 const PROCS = num("BENCH_WS_PROCS", 3);
 const WINDOW = num("BENCH_WS_WINDOW", 32);
 const ROUNDS = num("BENCH_WS_ROUNDS", 3);
+const ECHO_ROUNDS = num("BENCH_WS_ECHO_ROUNDS", 5);
 const ECHO = num("BENCH_WS_ECHO", 100);
 const ECHO_MS = num("BENCH_WS_ECHO_SECONDS", 5) * 1000;
 const SERVERS = list("BENCH_WS_SERVERS", ["cyclone", "bare", "tornado"]);
@@ -251,6 +255,42 @@ async function deliverToAll(clients, trigger, timeoutMs = 60_000) {
 
 // ---------------------------------------------------------------- scenarios
 
+/** One echo measurement against a running server: messages/s and messages per server CPU-s. */
+async function measureEcho(pid, port, clients, warmupMs = 1000) {
+  const parts = split(ECHO, clients.length);
+  const echoes = clients.map((c, i) => c.ask({ op: "echo", port, clients: parts[i], warmupMs, measureMs: ECHO_MS }));
+  await sleep(warmupMs);
+  const cpu0 = cpuSeconds(pid);
+  await sleep(ECHO_MS);
+  const cpu = cpuSeconds(pid) - cpu0;
+  const messages = (await Promise.all(echoes)).reduce((a, r) => a + r.messages, 0);
+  return { rate: messages / (ECHO_MS / 1000), perCpu: messages / cpu, cpuShare: cpu / (ECHO_MS / 1000) };
+}
+
+/** The echo alone: every server up at once, rounds interleaved with the order rotated. */
+async function echoScenario(names, clients) {
+  const servers = [];
+  try {
+    for (const name of names) servers.push({ name, ...(await startServer(name, "echo")), runs: [] });
+    for (const s of servers) await measureEcho(s.child.pid, s.port, clients, 1000); // warm-up
+    for (let r = 0; r < ECHO_ROUNDS; r++) {
+      for (let k = 0; k < servers.length; k++) {
+        const s = servers[(k + r) % servers.length];
+        s.runs.push(await measureEcho(s.child.pid, s.port, clients, 500));
+      }
+    }
+    return servers.map((s) => ({
+      name: s.name,
+      rate: median(s.runs.map((x) => x.rate)),
+      perCpu: median(s.runs.map((x) => x.perCpu)),
+      rates: s.runs.map((x) => x.rate),
+      perCpus: s.runs.map((x) => x.perCpu),
+    }));
+  } finally {
+    for (const s of servers) await stopProcess(s.child);
+  }
+}
+
 async function websocketScenario(name, clients) {
   const { child, port } = await startServer(name, "ws");
   const pid = child.pid;
@@ -365,9 +405,15 @@ console.log(
 );
 
 const clients = Array.from({ length: PROCS }, (_, i) => startClient(i));
-const results = { ws: [], poll: [] };
+const results = { ws: [], poll: [], echo: [] };
 try {
   for (const scenario of SCENARIOS) {
+    if (scenario === "echo") {
+      process.stdout.write(`  echo / ${SERVERS.join(", ")}, ${ECHO_ROUNDS} interleaved rounds ... `);
+      results.echo = await echoScenario(SERVERS, clients);
+      console.log("done");
+      continue;
+    }
     for (const name of SERVERS) {
       process.stdout.write(`  ${scenario} / ${name} ... `);
       const r = scenario === "ws" ? await websocketScenario(name, clients) : await pollScenario(name, clients);
@@ -414,6 +460,20 @@ if (results.poll.length > 0) {
     ]);
   }
   console.log(`\n${table(rows, ["l", "r", "r", "r", "r", "r", "r"])}`);
+}
+if (results.echo.length > 0) {
+  const bare = results.echo.find((r) => r.name === "bare");
+  const rows = [[`Echo, ${ECHO} clients, ${ECHO_ROUNDS} interleaved rounds`, "msg/s (median)", "msg/CPU-s (median)", "vs bare", "per round msg/s"]];
+  for (const r of results.echo) {
+    rows.push([
+      LABELS.ws[r.name],
+      int(r.rate),
+      int(r.perCpu),
+      bare ? `${fixed(r.rate / bare.rate, 2)}x (${fixed(r.perCpu / bare.perCpu, 2)}x/CPU)` : "-",
+      r.rates.map((x) => int(x)).join(", "),
+    ]);
+  }
+  console.log(`\n${table(rows, ["l", "r", "r", "r", "l"])}`);
 }
 const load1 = loadavg();
 console.log(`\nload average at the end: ${load1.map((l) => l.toFixed(2)).join(" ")}`);
