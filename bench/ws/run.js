@@ -42,7 +42,8 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { num } from "../lib/env.js";
-import { pinned, startCommand } from "../lib/procs.js";
+import { fixed as fixedDigits, int, median, table } from "../lib/format.js";
+import { canPin as canPinHere, cpuSeconds, pinned, startCommand, stopServer } from "../lib/procs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -62,7 +63,7 @@ const SCENARIOS = list("BENCH_WS_SCENARIOS", ["ws", "poll"]);
 const PROFILE = env.BENCH_WS_PROFILE ?? "";
 const PYTHON = "/usr/bin/python3";
 
-const canPin = cpus().length >= 2 && spawnSync("taskset", ["-c", "0", "true"], { stdio: "ignore" }).status === 0;
+const canPin = canPinHere();
 const SERVER_CPU = canPin ? (env.BENCH_SERVER_CPU ?? "0") : null;
 const LOAD_CPU = canPin ? (env.BENCH_LOAD_CPU ?? "1") : null;
 
@@ -90,38 +91,12 @@ function startServer(name, scenario) {
   return startCommand(command, args, { cpu: SERVER_CPU, label: name, env });
 }
 
-function stopProcess(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      resolve();
-    }, 5000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
 /** Resident set size of `pid` in bytes (from /proc). */
 function rss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-/** User + system CPU seconds used so far by `pid`. */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / TICKS;
-  } catch {
-    return NaN;
-  }
-}
 
 /** A client process: `ask(msg)` sends a command and resolves with its answer. */
 function startClient(index) {
@@ -206,23 +181,8 @@ function split(total, parts) {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
-function median(values) {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
-const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
-const fixed = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "-");
-
-function table(rows, align) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  const cell = (t, c) => (align[c] === "r" ? String(t).padStart(widths[c]) : String(t).padEnd(widths[c]));
-  const line = (r) => `| ${r.map(cell).join(" | ")} |`;
-  const rule = `|${widths.map((w, c) => (align[c] === "r" ? `${"-".repeat(w + 1)}:` : `:${"-".repeat(w + 1)}`)).join("|")}|`;
-  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join("\n");
-}
+// One decimal unless told otherwise, as these tables have always been printed.
+const fixed = (n, d = 1) => fixedDigits(n, d);
 
 /** Opens `total` clients of `kind`, split over the client processes, all at once. */
 async function openAll(clients, kind, port, total) {
@@ -287,7 +247,7 @@ async function echoScenario(names, clients) {
       perCpus: s.runs.map((x) => x.perCpu),
     }));
   } finally {
-    for (const s of servers) await stopProcess(s.child);
+    for (const s of servers) await stopServer(s.child);
   }
 }
 
@@ -316,15 +276,7 @@ async function websocketScenario(name, clients) {
     await closeAllClients(clients);
     await waitCount(port, (c) => c.sockets === 0, 30_000);
 
-    const parts = split(ECHO, clients.length);
-    const e0 = { cpu: 0 };
-    const echoes = clients.map((c, i) => c.ask({ op: "echo", port, clients: parts[i], warmupMs: 1000, measureMs: ECHO_MS }));
-    await sleep(1000);
-    e0.cpu = cpuSeconds(pid);
-    await sleep(ECHO_MS);
-    const echoCpu = cpuSeconds(pid) - e0.cpu;
-    const echoAnswers = await Promise.all(echoes);
-    const messages = echoAnswers.reduce((a, r) => a + r.messages, 0);
+    const echo = await measureEcho(pid, port, clients);
 
     return {
       name,
@@ -339,13 +291,13 @@ async function websocketScenario(name, clients) {
       broadcastMs: median(broadcasts.map((b) => b.ms)),
       broadcastAll: broadcasts.map((b) => b.ms),
       broadcastMissing: broadcasts.reduce((a, b) => a + (b.total - b.got), 0),
-      echoRate: messages / (ECHO_MS / 1000),
-      echoPerCpu: messages / echoCpu,
-      echoCpuShare: echoCpu / (ECHO_MS / 1000),
+      echoRate: echo.rate,
+      echoPerCpu: echo.perCpu,
+      echoCpuShare: echo.cpuShare,
     };
   } finally {
     await closeAllClients(clients).catch(() => {});
-    await stopProcess(child);
+    await stopServer(child);
   }
 }
 
@@ -386,7 +338,7 @@ async function pollScenario(name, clients) {
     };
   } finally {
     await closeAllClients(clients).catch(() => {});
-    await stopProcess(child);
+    await stopServer(child);
   }
 }
 
