@@ -35,6 +35,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { int, median, table } from "../lib/format.js";
 import { waitForIdle } from "../lib/procs.js";
 import { benchData } from "./data.js";
 
@@ -166,21 +167,6 @@ async function checkOutputs(list) {
   }
 }
 
-function median(values) {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
-const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
-
-function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  const line = (r) => `| ${r.map((t, c) => (c === 0 ? String(t).padEnd(widths[c]) : String(t).padStart(widths[c]))).join(" | ")} |`;
-  const rule = `|${widths.map((w, c) => (c === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`;
-  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join("\n");
-}
 
 const list = await engines();
 console.log(`Template render benchmark: Node ${process.version}, ${ROUNDS} rounds of ${SECONDS} s after ${WARMUP} s warm-up.`);
@@ -209,7 +195,7 @@ for (const engine of list) {
   const c = median(cpuRates(engine.name));
   rows.push([engine.label, int(m), `${int(Math.min(...r))} – ${int(Math.max(...r))}`, `${(base / m).toFixed(2)}x`, int(c), `${(cpuBase / c).toFixed(2)}x`]);
 }
-console.log(`\n${table(rows)}\n`);
+console.log(`\n${table(rows, ["l", "r", "r", "r", "r", "r"])}\n`);
 if (busyShares.length > 0) {
   console.log(`Machine busy before the rounds: ${busyShares.map((b) => `${Math.round(b * 100)}%`).join(", ")} (BENCH_WAIT_IDLE=${WAIT_IDLE}).`);
 }
