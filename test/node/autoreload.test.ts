@@ -2,17 +2,16 @@
 // imported module or a watched file restarts it (a second banner from a new process with
 // the same arguments), an unrelated file does not. Also the supervisor (Tornado's
 // `python -m tornado.autoreload`). Every process started is killed at the end.
-import { type ChildProcess, spawn } from "node:child_process";
 import { copyFile, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { killAll, type Run, runNode } from "./process-harness.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/autoreload/", import.meta.url));
 let outDir: string;
 let moduleUrl: string;
-const pids = new Set<number>();
 const dirs: string[] = [];
 
 beforeAll(async () => {
@@ -23,14 +22,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterEach(async () => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-  pids.clear();
+  killAll();
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
@@ -44,53 +36,9 @@ async function appDir(): Promise<string> {
   return dir;
 }
 
-interface Run {
-  child: ChildProcess;
-  lines: string[];
-  /** Resolves with the first line (from index `from`) matching `re`; rejects after `ms`. */
-  waitFor(re: RegExp, from?: number, ms?: number): Promise<string>;
-}
-
 function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CYCLONE_AUTORELOAD_MODULE: moduleUrl, ...env },
-  });
-  pids.add(child.pid!);
-  const lines: string[] = [];
-  let buffer = "";
-  const waiters: (() => void)[] = [];
-  const onData = (d: Buffer) => {
-    buffer += d.toString();
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      // Every process in the tree is recorded, so the test can kill them all at the end.
-      const m = /^(?:banner|hook) (\d+)/.exec(line);
-      if (m) pids.add(Number(m[1]));
-    }
-    for (const w of waiters.splice(0)) w();
-  };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
-  return {
-    child,
-    lines,
-    waitFor(re, from = 0, ms = 10_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${ms} ms; got:\n${lines.join("\n")}`)), ms);
-        const check = () => {
-          const hit = lines.slice(from).find((l) => re.test(l));
-          if (hit !== undefined) {
-            clearTimeout(timer);
-            resolve(hit);
-          } else waiters.push(check);
-        };
-        check();
-      });
-    },
-  };
+  // Every process in the tree reports itself, so the test can kill them all at the end.
+  return runNode(args, { CYCLONE_AUTORELOAD_MODULE: moduleUrl, ...env }, /^(?:banner|hook) (\d+)/);
 }
 
 /** Rewrites a file and moves its mtime forward, so the change shows whatever the clock's resolution. */

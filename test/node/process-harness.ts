@@ -55,9 +55,17 @@ export function killAll(): void {
 
 /** Runs `test/fixtures/process/<script>` with `node`, the compiled host at CYCLONE_NODE_MODULE. */
 export function runScript(script: string, moduleUrl: string, env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [join(root, "test/fixtures/process", script)], {
+  return runNode([join(root, "test/fixtures/process", script)], { CYCLONE_NODE_MODULE: moduleUrl, ...env }, /^(?:listening \S+|child \S+|started) (\d+)/);
+}
+
+/**
+ * Runs `node <args>` with `env` added, reading its output line by line. A line matching
+ * `pidLine` reports a process (its first group is the pid) for {@link killAll}.
+ */
+export function runNode(args: string[], env: Record<string, string>, pidLine: RegExp): Run {
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CYCLONE_NODE_MODULE: moduleUrl, ...env },
+    env: { ...process.env, ...env },
   });
   pids.add(child.pid!);
   const lines: string[] = [];
@@ -69,7 +77,7 @@ export function runScript(script: string, moduleUrl: string, env: Record<string,
     buffer = parts.pop()!;
     for (const line of parts) {
       lines.push(line);
-      const m = /^(?:listening \S+|child \S+|started) (\d+)/.exec(line);
+      const m = pidLine.exec(line);
       if (m) pids.add(Number(m[1]));
     }
     const current = waiters;
