@@ -2,7 +2,8 @@
  * The templates feature: `RequestHandler.render`, `renderString`, `getTemplateNamespace`,
  * `createTemplateLoader`, `ui` and UI modules (`{% module %}`) with the assets they add to
  * a page. Importing this module installs it; the full entries do. Re-exports the template
- * and UI module API.
+ * API; `UIModule`, `TemplateModule` and the rest of the UI module API come from `cyclone`
+ * or `cyclone/tiny`, which export them with or without this feature.
  * @module
  */
 
@@ -11,17 +12,6 @@ import { BUILTIN_UI_MODULES, insertModuleAssets, type TemplateLoader, templateLo
 import type { RequestHandler } from "../web.js";
 
 export * from "../template/index.js";
-export {
-  BUILTIN_UI_MODULES,
-  insertModuleAssets,
-  registerTemplateLoaderFactory,
-  type TemplateLoader,
-  TemplateModule,
-  type TemplateResources,
-  type UIMethod,
-  UIModule,
-  type UIModuleClass,
-} from "../uimodule.js";
 
 // One loader per template directory for the whole process, as Tornado's class-level cache.
 const loaders = new Map<string, TemplateLoader>();
